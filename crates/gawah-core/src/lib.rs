@@ -1,0 +1,22 @@
+//! Domain types shared by every gawah crate: log entries and their canonical encoding,
+//! content commitments, identifiers, and the clock.
+//!
+//! # Layout
+//! - [`clock`]: time comes through a [`Clock`] the caller passes in, so tests control it.
+//! - [`commitment`]: salted commitments to content, the only trace of content in the log.
+//! - [`entry`]: the log entry schema and its canonical JSON bytes.
+//! - [`ids`]: typed identifiers for records.
+//! - [`random`]: the one place randomness comes from.
+//!
+//! Invariant: nothing in this crate knows about storage, HTTP or the command line.
+
+pub mod clock;
+pub mod commitment;
+pub mod entry;
+pub mod ids;
+pub mod random;
+
+pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
+pub use commitment::{Commitment, Salt, Sha256Digest};
+pub use entry::{Action, EntryError, LogEntry, MAX_ENTRY_BYTES};
+pub use ids::{IdError, ItemId};

@@ -1,0 +1,71 @@
+//! The blob store: original files, kept byte for byte under their SHA-256.
+
+use std::fmt;
+use std::io::{Read, Write};
+
+use gawah_core::Sha256Digest;
+
+/// What a committed write produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobReceipt {
+    /// SHA-256 of the bytes written, which is also the blob's key.
+    pub sha256: Sha256Digest,
+    /// Number of bytes written.
+    pub bytes: u64,
+}
+
+/// What went wrong in the blob store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BlobError {
+    /// No blob under that key.
+    #[error("blob {0} not found")]
+    NotFound(Sha256Digest),
+    /// The backend failed; the message says where.
+    #[error("blob store: {context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+impl BlobError {
+    pub(crate) fn io(context: impl fmt::Display, source: std::io::Error) -> Self {
+        Self::Io {
+            context: context.to_string(),
+            source,
+        }
+    }
+}
+
+/// A content-addressed store of immutable blobs.
+///
+/// Contract:
+/// - **Durability**: once [`BlobWriter::commit`] returns `Ok`, the blob survives a crash or
+///   power loss. Before that, nothing is visible under the key.
+/// - **Immutability**: an existing key is never overwritten; committing bytes whose key exists
+///   keeps the existing blob (same SHA-256, so the same bytes) and discards the new copy.
+/// - **Memory**: writes and reads stream; memory use does not grow with blob size.
+/// - **Concurrency**: any number of writers and readers, in any number of processes, may use
+///   one store at once.
+/// - **Errors**: every error names the operation; a failed write leaves no partial blob.
+pub trait BlobStore: Send + Sync + fmt::Debug {
+    /// Starts writing a new blob.
+    fn create(&self) -> Result<Box<dyn BlobWriter>, BlobError>;
+    /// Opens a blob for reading.
+    fn open(&self, key: &Sha256Digest) -> Result<Box<dyn Read + Send>, BlobError>;
+    /// The size of a blob, or `None` if absent.
+    fn size(&self, key: &Sha256Digest) -> Result<Option<u64>, BlobError>;
+    /// Every key in the store.
+    fn keys(&self) -> Result<Vec<Sha256Digest>, BlobError>;
+}
+
+/// A blob being written. Dropping it without [`commit`](BlobWriter::commit) discards it.
+pub trait BlobWriter: Write + Send {
+    /// Bytes written so far.
+    fn written(&self) -> u64;
+    /// Makes the blob durable under the SHA-256 of its bytes.
+    fn commit(self: Box<Self>) -> Result<BlobReceipt, BlobError>;
+}

@@ -1,0 +1,279 @@
+//! The data directory: everything one gawah instance keeps.
+//!
+//! ```text
+//! D/gawah.toml        configuration (strict: unknown keys are refused)
+//! D/log-signing.key   the log's Ed25519 signing key, mode 0600
+//! D/gawah.db          the SQLite store (with -wal and -shm beside it)
+//! D/blobs/            the local blob store
+//! ```
+//! `gawah init` writes all of it once; nothing else writes the config or the key.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use gawah_core::random::random_bytes;
+use gawah_log::NoteSigner;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::blob::BlobError;
+use crate::blob_local::LocalBlobStore;
+use crate::error::StoreError;
+use crate::sqlite::{OpenMode, SqliteStore};
+
+/// The data dir layout version this build writes.
+pub const LAYOUT_VERSION: u32 = 1;
+const CONFIG: &str = "gawah.toml";
+const KEY: &str = "log-signing.key";
+const DB: &str = "gawah.db";
+const BLOBS: &str = "blobs";
+
+/// The instance configuration in `gawah.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Layout version of the data dir.
+    pub layout: u32,
+    /// The log's origin line, also the signing key's name.
+    pub origin: String,
+}
+
+/// Why a data dir cannot be created or opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataDirError {
+    /// `init` on a directory that already holds something.
+    #[error("{0} already exists and is not empty; choose a new data dir")]
+    NotEmpty(PathBuf),
+    /// Not a gawah data dir.
+    #[error("{0} is not a gawah data dir (no gawah.toml); run `gawah init --data-dir {0}` first")]
+    NotADataDir(PathBuf),
+    /// The config could not be read or parsed.
+    #[error("bad config {path}: {reason}")]
+    BadConfig {
+        /// The config file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Written by a newer gawah.
+    #[error(
+        "the data dir has layout version {0}, newer than this gawah supports ({LAYOUT_VERSION}); upgrade gawah"
+    )]
+    NewerLayout(u32),
+    /// The signing key is missing, malformed or too open.
+    #[error("signing key {path}: {reason}")]
+    BadKey {
+        /// The key file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A file system operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The store refused to open.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The blob store refused to open.
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+}
+
+fn io_err(context: impl std::fmt::Display) -> impl FnOnce(std::io::Error) -> DataDirError {
+    let context = context.to_string();
+    move |source| DataDirError::Io { context, source }
+}
+
+/// An opened data dir.
+#[derive(Debug)]
+pub struct DataDir {
+    /// Its path.
+    pub path: PathBuf,
+    /// Its configuration.
+    pub config: Config,
+}
+
+impl DataDir {
+    /// Creates a new data dir at `path` (absent or empty) with a fresh signing key.
+    /// Returns the opened dir.
+    pub fn init(path: &Path, origin: Option<&str>) -> Result<Self, DataDirError> {
+        if path.exists()
+            && fs::read_dir(path)
+                .map_err(io_err(path.display()))?
+                .next()
+                .is_some()
+        {
+            return Err(DataDirError::NotEmpty(path.to_owned()));
+        }
+        let origin = match origin {
+            Some(o) => o.to_owned(),
+            None => format!(
+                "localhost/gawah/{}",
+                hex::encode(random_bytes::<4>().map_err(|e| DataDirError::Io {
+                    context: "random origin".into(),
+                    source: std::io::Error::other(e)
+                },)?)
+            ),
+        };
+        let seed = Zeroizing::new(random_bytes::<32>().map_err(|e| DataDirError::Io {
+            context: "signing key".into(),
+            source: std::io::Error::other(e),
+        })?);
+        let signer = NoteSigner::new(&origin, *seed).map_err(|e| DataDirError::BadConfig {
+            path: path.join(CONFIG),
+            reason: format!("origin {origin:?} is not a valid key name: {e}"),
+        })?;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(path)
+            .map_err(io_err(format!("create {}", path.display())))?;
+        write_new(
+            &path.join(KEY),
+            encode_private_key(&signer, &seed).as_bytes(),
+        )?;
+        SqliteStore::create(&path.join(DB))?;
+        LocalBlobStore::open(&path.join(BLOBS))?;
+        let config = Config {
+            layout: LAYOUT_VERSION,
+            origin,
+        };
+        let text = toml::to_string(&config).map_err(|e| DataDirError::BadConfig {
+            path: path.join(CONFIG),
+            reason: e.to_string(),
+        })?;
+        // The config goes last: a data dir without it is an unfinished init, never opened.
+        write_new(&path.join(CONFIG), text.as_bytes())?;
+        fsync_dir(path)?;
+        Ok(Self {
+            path: path.to_owned(),
+            config,
+        })
+    }
+
+    /// Opens an existing data dir and checks its config.
+    pub fn open(path: &Path) -> Result<Self, DataDirError> {
+        let config_path = path.join(CONFIG);
+        match fs::metadata(&config_path) {
+            Ok(m) if m.is_file() => {}
+            Ok(_) => return Err(DataDirError::NotADataDir(path.to_owned())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(DataDirError::NotADataDir(path.to_owned()));
+            }
+            Err(e) => return Err(io_err(config_path.display())(e)),
+        }
+        let text = fs::read_to_string(&config_path).map_err(io_err(config_path.display()))?;
+        let config: Config = toml::from_str(&text).map_err(|e| DataDirError::BadConfig {
+            path: config_path.clone(),
+            reason: e.message().to_owned(),
+        })?;
+        if config.layout > LAYOUT_VERSION {
+            return Err(DataDirError::NewerLayout(config.layout));
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            config,
+        })
+    }
+
+    /// Opens the record store.
+    pub fn store(&self, mode: OpenMode) -> Result<SqliteStore, DataDirError> {
+        Ok(SqliteStore::open(&self.path.join(DB), mode)?)
+    }
+
+    /// Opens the blob store.
+    pub fn blobs(&self) -> Result<LocalBlobStore, DataDirError> {
+        Ok(LocalBlobStore::open(&self.path.join(BLOBS))?)
+    }
+
+    /// Loads the log signing key, refusing a key file that others can read.
+    pub fn signer(&self) -> Result<NoteSigner, DataDirError> {
+        let path = self.path.join(KEY);
+        let bad = |reason: String| DataDirError::BadKey {
+            path: path.clone(),
+            reason,
+        };
+        let meta = fs::metadata(&path).map_err(|e| bad(e.to_string()))?;
+        if meta.mode() & 0o077 != 0 {
+            return Err(bad(format!(
+                "mode {:o} lets others read it; run `chmod 600 {}`",
+                meta.mode() & 0o777,
+                path.display()
+            )));
+        }
+        let text = Zeroizing::new(fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?);
+        let signer = decode_private_key(text.trim_end()).map_err(bad)?;
+        if signer.name() != self.config.origin {
+            return Err(bad(format!(
+                "key name {:?} is not the origin {:?}",
+                signer.name(),
+                self.config.origin
+            )));
+        }
+        Ok(signer)
+    }
+}
+
+/// `PRIVATE+KEY+<name>+<hex key id>+<base64(0x01 ‖ seed)>`, the signed-note private key form.
+fn encode_private_key(signer: &NoteSigner, seed: &[u8; 32]) -> String {
+    let mut raw = Zeroizing::new(vec![1u8]);
+    raw.extend_from_slice(seed);
+    format!(
+        "PRIVATE+KEY+{}+{}+{}\n",
+        signer.name(),
+        hex::encode(signer.key_id()),
+        B64.encode(&*raw)
+    )
+}
+
+fn decode_private_key(text: &str) -> Result<NoteSigner, String> {
+    let parts: Vec<&str> = text.splitn(5, '+').collect(); // base64 may hold '+'
+    let [p, k, name, id, key] = parts[..] else {
+        return Err("not a PRIVATE+KEY+name+id+key line".into());
+    };
+    if p != "PRIVATE" || k != "KEY" {
+        return Err("not a PRIVATE+KEY+name+id+key line".into());
+    }
+    let raw = Zeroizing::new(
+        B64.decode(key)
+            .map_err(|_| "key is not base64".to_string())?,
+    );
+    if raw.len() != 33 || raw[0] != 1 {
+        return Err("not an Ed25519 key".into());
+    }
+    let mut seed = Zeroizing::new([0u8; 32]);
+    seed.copy_from_slice(&raw[1..]);
+    let signer = NoteSigner::new(name, *seed).map_err(|e| e.to_string())?;
+    if hex::encode(signer.key_id()) != id {
+        return Err("key id does not match the key".into());
+    }
+    Ok(signer)
+}
+
+fn write_new(path: &Path, bytes: &[u8]) -> Result<(), DataDirError> {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io_err(format!("create {}", path.display())))?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(io_err(format!("write {}", path.display())))
+}
+
+fn fsync_dir(path: &Path) -> Result<(), DataDirError> {
+    File::open(path)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err(format!("fsync {}", path.display())))
+}

@@ -1,0 +1,158 @@
+//! The `Store` trait: records, custody events and the transparency log in one database.
+
+use std::fmt;
+
+use gawah_core::{ItemId, LogEntry, Salt, Sha256Digest, Timestamp};
+use gawah_log::{Hash, HashReader};
+
+use crate::error::StoreError;
+
+/// The log's current size and root, kept in the same transaction as every append.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogHead {
+    /// Number of entries.
+    pub size: u64,
+    /// RFC 6962 root of those entries.
+    pub root: Hash,
+}
+
+/// A signed checkpoint as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    /// Tree size it signs.
+    pub size: u64,
+    /// Root it signs.
+    pub root: Hash,
+    /// The full signed note.
+    pub note: String,
+}
+
+/// A new evidence item, its blob already durable.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    /// The new item's id.
+    pub id: ItemId,
+    /// SHA-256 of the original.
+    pub sha256: Sha256Digest,
+    /// Size of the original.
+    pub bytes: u64,
+    /// The commitment salt.
+    pub salt: Salt,
+    /// The case it belongs to, if any.
+    pub case_ref: Option<String>,
+    /// The original file name (final path component only).
+    pub file_name: Option<String>,
+}
+
+/// An evidence item as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemRecord {
+    /// The item's id.
+    pub id: ItemId,
+    /// SHA-256 of the original.
+    pub sha256: Sha256Digest,
+    /// Size of the original.
+    pub bytes: u64,
+    /// The commitment salt.
+    pub salt: Salt,
+    /// The case it belongs to, if any.
+    pub case_ref: Option<String>,
+    /// The original file name, if known.
+    pub file_name: Option<String>,
+    /// When it entered custody.
+    pub created_at: Timestamp,
+    /// Index of its intake entry in the log.
+    pub log_index: u64,
+}
+
+/// One custody event: an index into the log, by subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustodyEvent {
+    /// Index of the entry in the log.
+    pub log_index: u64,
+    /// The entry's subject.
+    pub subject: String,
+    /// The entry's action.
+    pub action: String,
+    /// The entry's actor.
+    pub actor: String,
+    /// The entry's time.
+    pub time: Timestamp,
+}
+
+/// A record written together with its log entry.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum RecordWrite {
+    /// No record, only the event (a view, an export).
+    None,
+    /// A new evidence item.
+    Item(NewItem),
+}
+
+/// One state change: a record write and the entry that logs it, committed together.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// What to write.
+    pub record: RecordWrite,
+    /// The entry that logs it; its custody event is derived from it.
+    pub entry: LogEntry,
+}
+
+/// Called with each entry's index and bytes, in order.
+pub type EntryVisitor<'a> = dyn FnMut(u64, &[u8]) -> Result<(), StoreError> + 'a;
+
+/// The record store.
+///
+/// Contract:
+/// - **Atomicity**: [`commit`](Store::commit) writes every record, custody event and log entry
+///   of the batch and moves the log head in one transaction: after a crash, all of it or none
+///   of it is there. It returns only after that transaction is durable.
+/// - **Serialisation**: appends from any number of handles, threads and processes on one store
+///   are serialised by the database; each reads the head inside its own transaction and never
+///   trusts an in-memory copy.
+/// - **Monotonicity**: the log only grows; at most one checkpoint is stored per size, and never
+///   one for a size larger than the head.
+/// - **Reads** see a consistent snapshot of committed state.
+/// - **Errors**: [`StoreError::is_retryable`] tells whether trying again may help.
+pub trait Store: HashReader + Send + Sync + fmt::Debug {
+    /// The log head.
+    fn head(&self) -> Result<LogHead, StoreError>;
+    /// Commits a batch of changes; returns the log index of each, in order.
+    fn commit(&self, changes: &[Change]) -> Result<Vec<u64>, StoreError>;
+    /// The raw bytes of entry `index`.
+    fn entry(&self, index: u64) -> Result<Vec<u8>, StoreError>;
+    /// Calls `f` with each entry in `[start, end)`, in order.
+    fn for_each_entry(
+        &self,
+        start: u64,
+        end: u64,
+        f: &mut EntryVisitor<'_>,
+    ) -> Result<(), StoreError>;
+    /// An evidence item.
+    fn item(&self, id: &ItemId) -> Result<Option<ItemRecord>, StoreError>;
+    /// Calls `f` with every evidence item.
+    fn for_each_item(
+        &self,
+        f: &mut dyn FnMut(ItemRecord) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// The custody events of one subject, oldest first.
+    fn custody(&self, subject: &str) -> Result<Vec<CustodyEvent>, StoreError>;
+    /// Every stored checkpoint, smallest size first.
+    fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>, StoreError>;
+    /// The checkpoint with the largest size, if any.
+    fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError>;
+    /// The checkpoint for the current head, signing one with `sign` if none exists yet.
+    /// `sign` receives the head and returns the signed note text.
+    fn checkpoint_head(
+        &self,
+        sign: &dyn Fn(LogHead) -> Result<String, StoreError>,
+    ) -> Result<StoredCheckpoint, StoreError>;
+}
+
+/// Lets a boxed store serve the log crate's generic proof functions.
+impl HashReader for Box<dyn Store> {
+    fn read_nodes(&self, ids: &[gawah_log::NodeId]) -> Result<Vec<Hash>, gawah_log::StorageError> {
+        (**self).read_nodes(ids)
+    }
+}

@@ -1,0 +1,66 @@
+//! One module per command; each returns an [`Outcome`] or an error for `main` to report.
+
+mod ingest;
+mod item;
+mod log;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use gawah_core::SystemClock;
+use gawah_store::sqlite::OpenMode;
+use gawah_store::{DataDir, Ledger};
+use serde_json::json;
+
+use crate::Outcome;
+use crate::cli::{Cli, Command, Global};
+use crate::output::json_line;
+
+/// The actor recorded for commands run by the local operator.
+pub const CLI_ACTOR: &str = "cli";
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<Outcome> {
+    let g = &cli.global;
+    match cli.command {
+        Command::Init { origin } => init(g, origin.as_deref()),
+        Command::Ingest { case_ref, paths } => ingest::run(g, case_ref, &paths),
+        Command::Item(c) => item::run(g, c),
+        Command::Log(c) => log::run(g, c),
+    }
+}
+
+fn data_dir(g: &Global) -> Result<&Path> {
+    g.data_dir
+        .as_deref()
+        .context("no data dir: pass --data-dir D or set GAWAH_DATA_DIR")
+}
+
+/// Opens the ledger of the data dir named on the command line.
+pub fn open_ledger(g: &Global, mode: OpenMode) -> Result<Ledger> {
+    let dir = DataDir::open(data_dir(g)?)?;
+    let store = dir.store(mode)?;
+    let blobs = dir.blobs()?;
+    let signer = dir.signer()?;
+    Ok(Ledger::new(
+        Box::new(store),
+        Box::new(blobs),
+        signer,
+        Arc::new(SystemClock),
+        CLI_ACTOR,
+    ))
+}
+
+fn init(g: &Global, origin: Option<&str>) -> Result<Outcome> {
+    let path: PathBuf = data_dir(g)?.to_owned();
+    let dir = DataDir::init(&path, origin)?;
+    let key = dir.signer()?.verifier_key();
+    if g.json {
+        json_line(&json!({"data_dir": path, "origin": dir.config.origin, "key": key}))?;
+    } else {
+        eprintln!("created {} for log {}", path.display(), dir.config.origin);
+        println!("{key}");
+    }
+    Ok(Outcome::Ok)
+}

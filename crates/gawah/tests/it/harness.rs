@@ -1,0 +1,163 @@
+//! A small harness: run the real binary on a fresh data dir and read what it says.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// The gawah binary under test.
+pub fn gawah() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gawah"));
+    c.env_remove("GAWAH_DATA_DIR");
+    c
+}
+
+/// What a finished command printed.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Self {
+        let run = Self {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        assert!(
+            !run.stderr.contains("panicked"),
+            "gawah panicked: {}",
+            run.stderr
+        );
+        run
+    }
+
+    /// Asserts success and returns self.
+    #[track_caller]
+    pub fn ok(self) -> Self {
+        assert_eq!(self.code, 0, "expected success, got {self:?}");
+        self
+    }
+
+    /// Asserts the exit code and that stderr mentions `needle`.
+    #[track_caller]
+    pub fn fails(self, code: i32, needle: &str) -> Self {
+        assert_eq!(self.code, code, "wrong exit code: {self:?}");
+        let all = format!("{}{}", self.stdout, self.stderr);
+        assert!(
+            all.contains(needle),
+            "expected {needle:?} in output: {self:?}"
+        );
+        self
+    }
+
+    /// stdout as JSON lines.
+    pub fn json_lines(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+            .collect()
+    }
+}
+
+/// Runs gawah with `args` and collects its output.
+pub fn run(args: &[&str]) -> Run {
+    Run::from(gawah().args(args).output().expect("spawn gawah"))
+}
+
+/// A fresh, initialised data dir in a temp folder that lives as long as this value.
+pub struct Instance {
+    pub tmp: tempfile::TempDir,
+    pub dir: PathBuf,
+}
+
+impl Instance {
+    pub fn new() -> Self {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("data");
+        run(&[
+            "init",
+            "--data-dir",
+            s(&dir),
+            "--origin",
+            "test.example/gawah",
+        ])
+        .ok();
+        Self { tmp, dir }
+    }
+
+    /// Runs `gawah <args> --data-dir <dir>`.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--data-dir", s(&self.dir)]);
+        run(&all)
+    }
+
+    /// A folder for inputs.
+    pub fn input_dir(&self) -> PathBuf {
+        let p = self.tmp.path().join("in");
+        std::fs::create_dir_all(&p).expect("mkdir");
+        p
+    }
+
+    /// Opens the database directly, as an attacker with disk access would.
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.dir.join("gawah.db")).expect("open db")
+    }
+
+    /// Path of the blob with this hex SHA-256.
+    pub fn blob_path(&self, sha: &str) -> PathBuf {
+        self.dir.join("blobs/sha256").join(&sha[..2]).join(sha)
+    }
+}
+
+/// A path as &str (test paths are UTF-8).
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Writes `bytes` to `dir/name`, creating folders.
+pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(&p, bytes).expect("write");
+    p
+}
+
+/// Hex SHA-256, computed independently of the code under test (by sha256sum).
+pub fn sha256sum(path: &Path) -> String {
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A small deterministic generator, so failures can be replayed from the printed seed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+}

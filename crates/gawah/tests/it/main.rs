@@ -1,0 +1,8 @@
+//! Integration tests of the `gawah` binary, by boundary: the command line, tampering,
+//! crashes and bad input. One test binary; `harness` holds what they share.
+
+mod bad_input;
+mod cli;
+mod crash;
+mod harness;
+mod tamper;
