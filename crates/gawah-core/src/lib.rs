@@ -10,13 +10,17 @@
 //!
 //! Invariant: nothing in this crate knows about storage, HTTP or the command line.
 
+pub mod calendar;
 pub mod clock;
 pub mod commitment;
+pub mod edict;
 pub mod entry;
 pub mod ids;
+pub mod incident;
 pub mod random;
+pub mod vocab;
 
 pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
 pub use commitment::{Commitment, Salt, Sha256Digest};
 pub use entry::{Action, EntryError, LogEntry, MAX_ENTRY_BYTES};
-pub use ids::{IdError, ItemId};
+pub use ids::{Id, IdError, IdKind, IncidentId, ItemId, MemberId, OrgId};

@@ -45,6 +45,15 @@ impl BlobError {
 /// Contract:
 /// - **Durability**: once [`BlobWriter::commit`] returns `Ok`, the blob survives a crash or
 ///   power loss. Before that, nothing is visible under the key.
+/// - **Batches**: blobs written through a [`BlobBatch`] are neither durable nor visible under
+///   their keys when [`BatchWriter::finish`] returns (it only tells the key); they become
+///   durable, and visible under their keys, together when [`BlobBatch::commit`] returns `Ok`.
+///   A record naming a batched blob may be committed only after that. A crash or an error
+///   before it leaves none of the batch's blobs under a key it does not hash to: at worst some
+///   are in place, complete and unreferenced, the rest nowhere.
+/// - **Integrity**: whatever is visible under a key, at any moment and after any crash, is
+///   exactly the bytes that hash to that key (a blob's bytes are durable before its name is
+///   written).
 /// - **Immutability**: an existing key is never overwritten; committing bytes whose key exists
 ///   keeps the existing blob (same SHA-256, so the same bytes) and discards the new copy.
 /// - **Memory**: writes and reads stream; memory use does not grow with blob size.
@@ -52,8 +61,11 @@ impl BlobError {
 ///   one store at once.
 /// - **Errors**: every error names the operation; a failed write leaves no partial blob.
 pub trait BlobStore: Send + Sync + fmt::Debug {
-    /// Starts writing a new blob.
+    /// Starts writing a new blob, made durable on its own by [`BlobWriter::commit`].
     fn create(&self) -> Result<Box<dyn BlobWriter>, BlobError>;
+    /// Starts a batch of blobs made durable together (cheaper per blob than
+    /// [`create`](BlobStore::create) for many small blobs).
+    fn batch(&self) -> Result<Box<dyn BlobBatch>, BlobError>;
     /// Opens a blob for reading.
     fn open(&self, key: &Sha256Digest) -> Result<Box<dyn Read + Send>, BlobError>;
     /// The size of a blob, or `None` if absent.
@@ -68,4 +80,30 @@ pub trait BlobWriter: Write + Send {
     fn written(&self) -> u64;
     /// Makes the blob durable under the SHA-256 of its bytes.
     fn commit(self: Box<Self>) -> Result<BlobReceipt, BlobError>;
+}
+
+/// Blobs made durable together. Dropping it without [`commit`](BlobBatch::commit) discards
+/// every blob of the batch that is not yet in place.
+pub trait BlobBatch: Send + fmt::Debug {
+    /// Starts writing the next blob of the batch.
+    fn create(&mut self) -> Result<Box<dyn BatchWriter + '_>, BlobError>;
+    /// Number of blobs finished into the batch so far.
+    fn len(&self) -> usize;
+    /// Whether no blob has been finished into the batch.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Makes every finished blob of the batch durable under its key; returns their receipts
+    /// in the order they were finished. Only after `Ok` may records naming them be committed.
+    fn commit(self: Box<Self>) -> Result<Vec<BlobReceipt>, BlobError>;
+}
+
+/// A blob being written into a [`BlobBatch`]. Dropping it without
+/// [`finish`](BatchWriter::finish) discards it.
+pub trait BatchWriter: Write + Send {
+    /// Bytes written so far.
+    fn written(&self) -> u64;
+    /// Ends the blob and adds it to its batch. Returns the key it will have; it is neither
+    /// durable nor visible under that key until the batch commits.
+    fn finish(self: Box<Self>) -> Result<BlobReceipt, BlobError>;
 }

@@ -29,6 +29,9 @@ pub enum StoreError {
     /// The caller asked for something invalid.
     #[error("invalid request: {0}")]
     Invalid(String),
+    /// The record changed since the caller read it.
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// Any other database failure.
     #[error("database error: {0}")]
     Database(String),

@@ -7,6 +7,17 @@
 //!    head ([`Ledger::commit_staged`]): a crash before the commit leaves nothing of it;
 //! 3. only then is the item acknowledged (returned to the caller);
 //! 4. a checkpoint is signed for the new head ([`Ledger::checkpoint`]), in batches.
+//!
+//! The batched form, for many files ([`Ledger::begin_batch`], [`Ledger::stage_into`],
+//! [`Ledger::commit_batch`]) keeps the same order with one sync for many blobs:
+//! 1. each input is streamed into a temp file of the blob batch while hashed, not yet synced:
+//!    a crash leaves temp files only, never a named blob;
+//! 2. [`Ledger::commit_batch`] first makes the whole batch's blobs durable and puts them in
+//!    place ([`BlobBatch::commit`]: sync, link, sync): a crash leaves at most unreferenced,
+//!    complete blobs;
+//! 3. then one transaction records every item of the batch; a crash before it commits leaves
+//!    none of them recorded;
+//! 4. only then are the items returned, to be acknowledged.
 
 use std::io::{self, Read, Write};
 use std::sync::Arc;
@@ -14,9 +25,9 @@ use std::sync::Arc;
 use gawah_core::{Action, Clock, Commitment, ItemId, LogEntry, Salt, Sha256Digest};
 use gawah_log::{Checkpoint, NoteSigner};
 
-use crate::blob::{BlobError, BlobStore};
+use crate::blob::{BatchWriter, BlobBatch, BlobError, BlobReceipt, BlobStore, BlobWriter};
 use crate::error::StoreError;
-use crate::store::{Change, LogHead, NewItem, RecordWrite, Store, StoredCheckpoint};
+use crate::store::{Change, Database, LogHead, NewItem, RecordWrite, StoredCheckpoint};
 
 /// Copy buffer size: large enough for full disk throughput, small enough for constant memory.
 const CHUNK: usize = 1 << 20;
@@ -54,6 +65,32 @@ pub struct Staged {
     item: NewItem,
 }
 
+/// Inputs staged into one blob batch, not yet durable; made durable and recorded together
+/// by [`Ledger::commit_batch`]. Dropping it discards its blobs.
+#[derive(Debug)]
+pub struct IngestBatch {
+    blobs: Box<dyn BlobBatch>,
+    staged: Vec<Staged>,
+    bytes: u64,
+}
+
+impl IngestBatch {
+    /// Number of inputs staged.
+    pub fn len(&self) -> usize {
+        self.staged.len()
+    }
+
+    /// Whether nothing is staged.
+    pub fn is_empty(&self) -> bool {
+        self.staged.is_empty()
+    }
+
+    /// Total bytes staged.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+}
+
 /// An acknowledged ingest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IngestedItem {
@@ -70,8 +107,8 @@ pub struct IngestedItem {
 /// Records, blobs, the signing key and the clock of one instance.
 #[derive(Debug)]
 pub struct Ledger {
-    /// The record store.
-    pub store: Box<dyn Store>,
+    /// The database.
+    pub store: Arc<dyn Database>,
     /// The blob store.
     pub blobs: Box<dyn BlobStore>,
     signer: NoteSigner,
@@ -82,7 +119,7 @@ pub struct Ledger {
 impl Ledger {
     /// A ledger acting as `actor` (an id-like token such as `cli`).
     pub fn new(
-        store: Box<dyn Store>,
+        store: Arc<dyn Database>,
         blobs: Box<dyn BlobStore>,
         signer: NoteSigner,
         clock: Arc<dyn Clock>,
@@ -115,30 +152,65 @@ impl Ledger {
         progress: &mut dyn FnMut(u64),
     ) -> Result<Staged, LedgerError> {
         let mut writer = self.blobs.create()?;
-        let mut buf = vec![0u8; CHUNK];
-        loop {
-            let n = match input.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(LedgerError::Input(e)),
-            };
-            writer
-                .write_all(&buf[..n])
-                .map_err(|e| BlobError::io("write blob", e))?;
-            progress(writer.written());
-        }
+        copy(input, &mut writer, progress)?;
+        let (id, salt) = self.new_ids()?;
         let receipt = writer.commit()?;
-        Ok(Staged {
-            item: NewItem {
-                id: ItemId::random()?,
-                sha256: receipt.sha256,
-                bytes: receipt.bytes,
-                salt: Salt::random()?,
-                case_ref: meta.case_ref,
-                file_name: meta.file_name,
-            },
+        Ok(Staged::new(id, salt, receipt, meta))
+    }
+
+    /// The id and commitment salt of a new item (made before its blob is finished, so that
+    /// nothing can fail between the two).
+    fn new_ids(&self) -> Result<(ItemId, Salt), LedgerError> {
+        Ok((ItemId::at(self.clock.now())?, Salt::random()?))
+    }
+
+    /// Starts a batch of inputs to be made durable and recorded together.
+    pub fn begin_batch(&self) -> Result<IngestBatch, LedgerError> {
+        Ok(IngestBatch {
+            blobs: self.blobs.batch()?,
+            staged: Vec::new(),
+            bytes: 0,
         })
+    }
+
+    /// Batched step 1: streams `input` into `batch` (not yet durable). On an error nothing
+    /// of this input stays in the batch. `progress` sees the bytes copied so far.
+    pub fn stage_into(
+        &self,
+        batch: &mut IngestBatch,
+        input: &mut dyn Read,
+        meta: IngestMeta,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), LedgerError> {
+        let (id, salt) = self.new_ids()?;
+        let mut writer = batch.blobs.create()?;
+        copy(input, &mut writer, progress)?;
+        // `finish` adds the blob to the blob batch; nothing after it can fail, so the blob
+        // batch and the staged items stay in step.
+        let receipt = writer.finish()?;
+        batch.bytes += receipt.bytes;
+        batch.staged.push(Staged::new(id, salt, receipt, meta));
+        Ok(())
+    }
+
+    /// Batched steps 2 and 3: makes every blob of `batch` durable and in place, and only then
+    /// records them all in one transaction. Returns (in staging order) once that is durable.
+    pub fn commit_batch(&self, batch: IngestBatch) -> Result<Vec<IngestedItem>, LedgerError> {
+        let IngestBatch { blobs, staged, .. } = batch;
+        let receipts = blobs.commit()?;
+        // Every blob is durable under its key from here on.
+        if receipts.len() != staged.len()
+            || receipts
+                .iter()
+                .zip(&staged)
+                .any(|(r, s)| r.sha256 != s.item.sha256 || r.bytes != s.item.bytes)
+        {
+            return Err(LedgerError::Blob(BlobError::io(
+                "blob batch",
+                io::Error::other("the blob batch does not match the staged items"),
+            )));
+        }
+        self.commit_staged(staged)
     }
 
     /// Step 2: records staged blobs in one transaction. Returns once it is durable.
@@ -186,6 +258,26 @@ impl Ledger {
         })
     }
 
+    /// The actor this ledger records.
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// The signer of checkpoints.
+    pub fn signer(&self) -> &NoteSigner {
+        &self.signer
+    }
+
+    /// Commits changes as `actor`, each entry stamped now.
+    pub fn commit(&self, changes: &[Change]) -> Result<Vec<u64>, LedgerError> {
+        Ok(self.store.commit(changes)?)
+    }
+
     /// Logs an event that writes no record (a view, an export).
     pub fn log_event(&self, action: Action, subject: &str) -> Result<u64, LedgerError> {
         let entry = LogEntry::new(self.clock.now(), &self.actor, action, subject);
@@ -216,7 +308,57 @@ impl Ledger {
     }
 }
 
+/// Copies `input` into `out` in chunks, telling `progress` the bytes copied so far.
+fn copy<W: Write + ?Sized + Written>(
+    input: &mut dyn Read,
+    out: &mut W,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), LedgerError> {
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(LedgerError::Input(e)),
+        };
+        out.write_all(&buf[..n])
+            .map_err(|e| BlobError::io("write blob", e))?;
+        progress(out.written());
+    }
+}
+
+/// Bytes written so far, for progress.
+trait Written {
+    fn written(&self) -> u64;
+}
+
+impl Written for Box<dyn BlobWriter> {
+    fn written(&self) -> u64 {
+        self.as_ref().written()
+    }
+}
+
+impl Written for Box<dyn BatchWriter + '_> {
+    fn written(&self) -> u64 {
+        self.as_ref().written()
+    }
+}
+
 impl Staged {
+    fn new(id: ItemId, salt: Salt, receipt: BlobReceipt, meta: IngestMeta) -> Self {
+        Self {
+            item: NewItem {
+                id,
+                sha256: receipt.sha256,
+                bytes: receipt.bytes,
+                salt,
+                case_ref: meta.case_ref,
+                file_name: meta.file_name,
+            },
+        }
+    }
+
     /// Size of the staged content.
     pub fn bytes(&self) -> u64 {
         self.item.bytes

@@ -19,7 +19,9 @@ pub mod blob_local;
 pub mod datadir;
 pub mod error;
 pub mod ledger;
+pub mod records;
 pub mod sqlite;
+mod sqlite_records;
 pub mod store;
 pub mod verify;
 
@@ -28,6 +30,7 @@ pub use blob_local::LocalBlobStore;
 pub use datadir::{Config, DataDir, DataDirError};
 pub use error::StoreError;
 pub use ledger::{IngestMeta, IngestedItem, Ledger, LedgerError};
+pub use records::RecordStore;
 pub use sqlite::SqliteStore;
 pub use store::{
     Change, CustodyEvent, ItemRecord, LogHead, NewItem, RecordWrite, Store, StoredCheckpoint,

@@ -17,7 +17,10 @@ use crate::store::{
 };
 
 /// Schema migrations, in order; `PRAGMA user_version` counts how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_ledger.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_ledger.sql"),
+    include_str!("migrations/0002_case_database.sql"),
+];
 /// The newest schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -82,7 +85,7 @@ impl SqliteStore {
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave the connection half-used: every use is
         // a complete statement or a transaction that rolls back on drop.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
@@ -154,11 +157,11 @@ fn read_head(conn: &Connection) -> Result<LogHead, StoreError> {
     })
 }
 
-fn to_u64(v: i64) -> Result<u64, StoreError> {
+pub(crate) fn to_u64(v: i64) -> Result<u64, StoreError> {
     u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("negative count {v}")))
 }
 
-fn to_i64(v: u64) -> Result<i64, StoreError> {
+pub(crate) fn to_i64(v: u64) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError::Invalid(format!("{v} is out of range")))
 }
 
@@ -243,6 +246,7 @@ fn write_change(
                 idx
             ])?;
         }
+        other => crate::sqlite_records::write_record(tx, idx, e.time, other)?,
     }
     Ok(index)
 }

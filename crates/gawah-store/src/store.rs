@@ -88,6 +88,31 @@ pub enum RecordWrite {
     None,
     /// A new evidence item.
     Item(NewItem),
+    /// A new organisation.
+    Org {
+        /// Its id.
+        id: gawah_core::OrgId,
+        /// Its name.
+        name: String,
+    },
+    /// A new member.
+    Member(crate::records::NewMember),
+    /// A new API token (stored as its SHA-256).
+    ApiToken {
+        /// Whose.
+        member: gawah_core::MemberId,
+        /// SHA-256 of the token.
+        token_hash: [u8; 32],
+    },
+    /// An edict or milestone, inserted or replaced.
+    Edict(gawah_core::edict::Edict),
+    /// A new version of an incident.
+    Incident(crate::records::IncidentWrite),
+    /// An organisation endorses the declaration.
+    Endorsement {
+        /// Which.
+        org: gawah_core::OrgId,
+    },
 }
 
 /// One state change: a record write and the entry that logs it, committed together.
@@ -150,9 +175,8 @@ pub trait Store: HashReader + Send + Sync + fmt::Debug {
     ) -> Result<StoredCheckpoint, StoreError>;
 }
 
-/// Lets a boxed store serve the log crate's generic proof functions.
-impl HashReader for Box<dyn Store> {
-    fn read_nodes(&self, ids: &[gawah_log::NodeId]) -> Result<Vec<Hash>, gawah_log::StorageError> {
-        (**self).read_nodes(ids)
-    }
-}
+/// The whole database: the log and records ([`Store`]) and the case database's reads
+/// ([`RecordStore`](crate::records::RecordStore)).
+pub trait Database: Store + crate::records::RecordStore {}
+
+impl<T: Store + crate::records::RecordStore> Database for T {}

@@ -9,24 +9,12 @@ use std::fmt;
 use std::io::{self, Read};
 
 use gawah_core::{Action, Commitment, LogEntry, Sha256Digest};
-use gawah_log::{
-    Frontier, Hash, HashReader, NodeId, NoteVerifier, StorageError, leaf_hash, open_checkpoint,
-    tree_root,
-};
+use gawah_log::{Frontier, Hash, NoteVerifier, leaf_hash, open_checkpoint, tree_root};
 use sha2::{Digest, Sha256};
 
 use crate::blob::{BlobError, BlobStore};
 use crate::error::StoreError;
 use crate::store::{ItemRecord, Store};
-
-/// Lends a `dyn Store` to the log crate's generic proof functions.
-struct StoreReader<'a>(&'a dyn Store);
-
-impl HashReader for StoreReader<'_> {
-    fn read_nodes(&self, ids: &[NodeId]) -> Result<Vec<Hash>, StorageError> {
-        self.0.read_nodes(ids)
-    }
-}
 
 /// One thing found wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,7 +217,7 @@ fn recompute(
             hex::encode(frontier.root())
         )));
     }
-    match tree_root(frontier.size(), &StoreReader(store)) {
+    match tree_root(frontier.size(), &store) {
         Ok(r) if r == frontier.root() => {}
         Ok(_) => report.failures.push(VerifyFailure::StoredTreeMismatch(
             "stored nodes give another root".into(),

@@ -228,7 +228,7 @@ fn main() {
     let signer = dir.signer().expect("signer");
     let verifier = signer.verifier();
     let ledger = Ledger::new(
-        Box::new(store),
+        Arc::new(store),
         Box::new(dir.blobs().expect("blobs")),
         signer,
         Arc::new(SystemClock),

@@ -46,6 +46,21 @@ pub enum Command {
     /// Evidence items.
     #[command(subcommand)]
     Item(ItemCommand),
+    /// Run the web server.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Start on a fresh temporary data dir with the demo dataset.
+        #[arg(long)]
+        demo: bool,
+        /// Mark cookies Secure (set when serving behind TLS).
+        #[arg(long)]
+        secure_cookies: bool,
+    },
+    /// Organisations, members and API tokens.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// The transparency log.
     #[command(subcommand)]
     Log(LogCommand),
@@ -93,4 +108,55 @@ pub enum LogCommand {
     /// Recompute the tree from the stored entries and check the checkpoint, its signature and
     /// every blob.
     Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Organisations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Members.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Add an organisation.
+    Add {
+        /// Its name.
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a member. Admins are enrolled in TOTP; the secret is printed once.
+    Add {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// admin, documenter, analyst, legal or viewer.
+        #[arg(long)]
+        role: String,
+        /// The organisation's name.
+        #[arg(long)]
+        org: String,
+        /// Read the password from standard input (first line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a member; the token is printed last, once.
+    Create {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
 }

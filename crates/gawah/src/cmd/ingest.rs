@@ -1,16 +1,25 @@
 //! `gawah ingest`: files and folders into custody.
 //!
-//! Files are staged (blob streamed, fsynced, put in place) and committed in batches: one
-//! transaction per batch writes the items, their custody events and their log entries. A
-//! file's JSON line is printed only after its batch has committed, so every line printed is an
-//! acknowledged, durable ingest. A checkpoint is signed once at the end.
+//! Files are staged and committed in batches. Durability order of one batch, and what a
+//! crash at each step leaves:
+//! 1. each file is streamed into a temp file of the batch while hashed, without fsync
+//!    ([`Ledger::stage_into`]): a crash leaves temp files only, removed by the next run;
+//! 2. the batch's blobs are made durable together (one sync), hard-linked to their SHA-256
+//!    names, and the names made durable (a second sync) ([`Ledger::commit_batch`]): a crash
+//!    leaves at most complete, unreferenced blobs;
+//! 3. one transaction writes the items, their custody events and their log entries and moves
+//!    the head: a crash before it commits leaves none of the batch recorded;
+//! 4. only then is each file's line printed: every line printed is an acknowledged, durable
+//!    ingest.
+//!
+//! A checkpoint is signed once at the end.
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use gawah_store::ledger::Staged;
+use gawah_store::ledger::IngestBatch;
 use gawah_store::sqlite::OpenMode;
 use gawah_store::{IngestMeta, Ledger};
 use serde_json::json;
@@ -42,13 +51,17 @@ pub fn run(g: &Global, case_ref: Option<String>, paths: &[PathBuf]) -> Result<Ou
     let files = collect(paths, &mut failed);
     let total: u64 = files.iter().map(|(_, len)| len).sum();
     let bar = progress(total, true);
-    let mut batch = Batch::default();
+    let mut batch = Batch::new(ledger.begin_batch()?);
     let mut done_bytes = 0u64;
     for (path, _) in &files {
-        match stage(&ledger, path, case_ref.clone(), &mut |n| {
-            bar.set_position(done_bytes + n)
-        }) {
-            Ok(staged) => batch.push(path.clone(), staged),
+        match stage(
+            &ledger,
+            &mut batch.staged,
+            path,
+            case_ref.clone(),
+            &mut |n| bar.set_position(done_bytes + n),
+        ) {
+            Ok(()) => batch.push(path.clone()),
             Err(e) => {
                 failed += 1;
                 bar.suspend(|| eprintln!("gawah: error: cannot ingest {}: {e:#}", path.display()));
@@ -79,10 +92,11 @@ pub fn run(g: &Global, case_ref: Option<String>, paths: &[PathBuf]) -> Result<Ou
 
 fn stage(
     ledger: &Ledger,
+    batch: &mut IngestBatch,
     path: &Path,
     case_ref: Option<String>,
     progress: &mut dyn FnMut(u64),
-) -> Result<Staged> {
+) -> Result<()> {
     let mut file = File::open(path)?;
     if !file.metadata()?.is_file() {
         bail!("not a regular file");
@@ -91,7 +105,7 @@ fn stage(
         case_ref,
         file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
     };
-    Ok(ledger.stage(&mut file, meta, progress)?)
+    Ok(ledger.stage_into(batch, &mut file, meta, progress)?)
 }
 
 /// Regular files under `paths`, sorted within each folder, with their sizes. Symbolic links
@@ -138,24 +152,32 @@ fn walk(path: &Path, top: bool, out: &mut Vec<(PathBuf, u64)>, failed: &mut usiz
     }
 }
 
-#[derive(Default)]
 struct Batch {
-    staged: Vec<(PathBuf, Staged)>,
-    bytes: u64,
+    /// The files staged so far, in the order of `staged`.
+    paths: Vec<PathBuf>,
+    staged: IngestBatch,
     since: Option<Instant>,
     committed: usize,
 }
 
 impl Batch {
-    fn push(&mut self, path: PathBuf, s: Staged) {
-        self.bytes += s.bytes();
+    fn new(staged: IngestBatch) -> Self {
+        Self {
+            paths: Vec::new(),
+            staged,
+            since: None,
+            committed: 0,
+        }
+    }
+
+    fn push(&mut self, path: PathBuf) {
         self.since.get_or_insert_with(Instant::now);
-        self.staged.push((path, s));
+        self.paths.push(path);
     }
 
     fn is_due(&self) -> bool {
         self.staged.len() >= BATCH_FILES
-            || self.bytes >= BATCH_BYTES
+            || self.staged.bytes() >= BATCH_BYTES
             || self.since.is_some_and(|t| t.elapsed() >= BATCH_WAIT)
     }
 
@@ -164,11 +186,9 @@ impl Batch {
         if self.staged.is_empty() {
             return Ok(());
         }
-        let (paths, staged): (Vec<PathBuf>, Vec<Staged>) =
-            std::mem::take(&mut self.staged).into_iter().unzip();
-        let done = ledger
-            .commit_staged(staged)
-            .context("recording the batch")?;
+        let paths = std::mem::take(&mut self.paths);
+        let staged = std::mem::replace(&mut self.staged, ledger.begin_batch()?);
+        let done = ledger.commit_batch(staged).context("recording the batch")?;
         for (path, item) in paths.iter().zip(&done) {
             if json {
                 json_line(
@@ -185,7 +205,6 @@ impl Batch {
             }
         }
         self.committed += done.len();
-        self.bytes = 0;
         self.since = None;
         Ok(())
     }

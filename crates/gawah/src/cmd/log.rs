@@ -61,8 +61,8 @@ fn prove(g: &Global, ledger: &Ledger, index: u64, size: Option<u64>) -> Result<(
         bail!("index {index} is not in a tree of size {size}");
     }
     let entry = ledger.store.entry(index)?;
-    let proof = inclusion_proof(index, size, &ledger.store)?;
-    let root = tree_root(size, &ledger.store)?;
+    let proof = inclusion_proof(index, size, &ledger.store.as_ref())?;
+    let root = tree_root(size, &ledger.store.as_ref())?;
     let proof: Vec<String> = proof.iter().map(b64).collect();
     let leaf = b64(&leaf_hash(&entry));
     if g.json {
@@ -86,9 +86,9 @@ fn consistency(g: &Global, ledger: &Ledger, from: u64, to: u64) -> Result<()> {
         bail!("need 0 < --from <= --to, got {from} and {to}");
     }
     check_size(ledger, to)?;
-    let proof = consistency_proof(from, to, &ledger.store)?;
-    let root_from = b64(&tree_root(from, &ledger.store)?);
-    let root_to = b64(&tree_root(to, &ledger.store)?);
+    let proof = consistency_proof(from, to, &ledger.store.as_ref())?;
+    let root_from = b64(&tree_root(from, &ledger.store.as_ref())?);
+    let root_to = b64(&tree_root(to, &ledger.store.as_ref())?);
     let proof: Vec<String> = proof.iter().map(b64).collect();
     if g.json {
         json_line(
@@ -105,7 +105,7 @@ fn consistency(g: &Global, ledger: &Ledger, from: u64, to: u64) -> Result<()> {
 
 fn verify(g: &Global, ledger: &Ledger) -> Result<Outcome> {
     let verifier = NoteVerifier::parse(&ledger.verifier_key()).context("verifier key")?;
-    let report = verify_all(&*ledger.store, &*ledger.blobs, &verifier);
+    let report = verify_all(ledger.store.as_ref(), &*ledger.blobs, &verifier);
     let failures: Vec<String> = report.failures.iter().map(ToString::to_string).collect();
     if g.json {
         json_line(&json!({

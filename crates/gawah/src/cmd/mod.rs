@@ -1,8 +1,11 @@
 //! One module per command; each returns an [`Outcome`] or an error for `main` to report.
 
+mod admin;
+mod demo;
 mod ingest;
 mod item;
 mod log;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,6 +31,12 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Ingest { case_ref, paths } => ingest::run(g, case_ref, &paths),
         Command::Item(c) => item::run(g, c),
         Command::Log(c) => log::run(g, c),
+        Command::Serve {
+            listen,
+            demo,
+            secure_cookies,
+        } => serve::run(g, listen, demo, secure_cookies),
+        Command::Admin(c) => admin::run(g, c),
     }
 }
 
@@ -39,12 +48,17 @@ fn data_dir(g: &Global) -> Result<&Path> {
 
 /// Opens the ledger of the data dir named on the command line.
 pub fn open_ledger(g: &Global, mode: OpenMode) -> Result<Ledger> {
-    let dir = DataDir::open(data_dir(g)?)?;
+    open_ledger_at(data_dir(g)?, mode)
+}
+
+/// Opens the ledger of the data dir at `path`.
+pub fn open_ledger_at(path: &Path, mode: OpenMode) -> Result<Ledger> {
+    let dir = DataDir::open(path)?;
     let store = dir.store(mode)?;
     let blobs = dir.blobs()?;
     let signer = dir.signer()?;
     Ok(Ledger::new(
-        Box::new(store),
+        Arc::new(store),
         Box::new(blobs),
         signer,
         Arc::new(SystemClock),

@@ -1,0 +1,159 @@
+//! The JSON API under `/api/v1`. Bearer tokens only; the route table here also generates the
+//! OpenAPI document, so a route cannot exist undocumented.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
+use axum::{Json, Router};
+use gawah_core::incident::IncidentInput;
+use gawah_store::records::{IncidentQuery, IncidentRow};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::ctx::ApiMember;
+use crate::error::AppError;
+use crate::openapi::{self, RouteDoc};
+use crate::records;
+use crate::state::{AppState, blocking};
+
+/// Largest page of a list.
+const MAX_LIMIT: u64 = 500;
+
+fn incident_json(r: &IncidentRow) -> Value {
+    let mut v = serde_json::to_value(&r.incident).unwrap_or_else(|_| json!({}));
+    v["id"] = json!(r.id.as_str());
+    v["version"] = json!(r.version);
+    v["created_at"] = json!(r.created_at.to_rfc3339());
+    v["updated_at"] = json!(r.updated_at.to_rfc3339());
+    v
+}
+
+async fn edicts(State(state): State<Arc<AppState>>) -> Result<Json<Value>, AppError> {
+    let all = blocking(&state, |s| Ok(s.ledger.store.edicts()?)).await?;
+    Ok(Json(json!({"edicts": all})))
+}
+
+#[derive(Deserialize)]
+struct ListParams {
+    province: Option<String>,
+    offset: Option<u64>,
+    limit: Option<u64>,
+}
+
+async fn list_incidents(
+    ApiMember(m): ApiMember,
+    State(state): State<Arc<AppState>>,
+    Query(p): Query<ListParams>,
+) -> Result<Json<Value>, AppError> {
+    let q = IncidentQuery {
+        province: p.province,
+        offset: p.offset.unwrap_or(0),
+        limit: p.limit.unwrap_or(50).min(MAX_LIMIT),
+    };
+    let (rows, total) =
+        blocking(&state, move |s| Ok(s.ledger.store.incidents(&m.org, &q)?)).await?;
+    Ok(Json(
+        json!({"total": total, "items": rows.iter().map(incident_json).collect::<Vec<_>>()}),
+    ))
+}
+
+async fn create_incident(
+    ApiMember(m): ApiMember,
+    State(state): State<Arc<AppState>>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let input: IncidentInput = serde_json::from_slice(&body)
+        .map_err(|e| AppError::BadRequest(format!("invalid JSON: {e}")))?;
+    let (id, log_index) = blocking(&state, move |s| records::create(s, &m, &input)).await?;
+    Ok((
+        StatusCode::CREATED,
+        [("location", format!("/api/v1/incidents/{id}"))],
+        Json(json!({"id": id.as_str(), "log_index": log_index})),
+    )
+        .into_response())
+}
+
+async fn get_incident(
+    ApiMember(m): ApiMember,
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let row = blocking(&state, move |s| records::read(s, &m, &id)).await?;
+    Ok(Json(incident_json(&row)))
+}
+
+async fn patch_incident(
+    ApiMember(m): ApiMember,
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, AppError> {
+    let patch: Value = serde_json::from_slice(&body)
+        .map_err(|e| AppError::BadRequest(format!("invalid JSON: {e}")))?;
+    let expected = patch.get("version").and_then(Value::as_u64);
+    let mut fields = patch.clone();
+    if let Value::Object(o) = &mut fields {
+        o.remove("version");
+    }
+    let row = blocking(&state, move |s| {
+        let row = records::read(s, &m, &id)?;
+        let input = records::patched(&row, &fields)?;
+        records::update(s, &m, &id, &input, expected)?;
+        records::read(s, &m, &id)
+    })
+    .await?;
+    Ok(Json(incident_json(&row)))
+}
+
+async fn openapi_json() -> Json<Value> {
+    Json(openapi::document(&routes().1))
+}
+
+fn add(
+    router: Router<Arc<AppState>>,
+    docs: &mut Vec<RouteDoc>,
+    path: &'static str,
+    method: MethodRouter<Arc<AppState>>,
+    doc: &[RouteDoc],
+) -> Router<Arc<AppState>> {
+    docs.extend(doc.iter().cloned().map(|d| RouteDoc { path, ..d }));
+    router.route(path, method)
+}
+
+/// The API router and the documentation of every route in it.
+pub fn routes() -> (Router<Arc<AppState>>, Vec<RouteDoc>) {
+    let mut docs = Vec::new();
+    let r = Router::new();
+    let r = add(
+        r,
+        &mut docs,
+        "/api/v1/edicts",
+        get(edicts),
+        &[openapi::EDICTS_GET],
+    );
+    let r = add(
+        r,
+        &mut docs,
+        "/api/v1/incidents",
+        get(list_incidents).post(create_incident),
+        &[openapi::INCIDENTS_GET, openapi::INCIDENTS_POST],
+    );
+    let r = add(
+        r,
+        &mut docs,
+        "/api/v1/incidents/{id}",
+        get(get_incident).patch(patch_incident),
+        &[openapi::INCIDENT_GET, openapi::INCIDENT_PATCH],
+    );
+    let r = add(
+        r,
+        &mut docs,
+        "/api/openapi.json",
+        get(openapi_json),
+        &[openapi::OPENAPI_GET],
+    );
+    (r, docs)
+}

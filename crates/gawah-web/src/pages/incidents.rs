@@ -1,0 +1,466 @@
+//! The documentation team's pages: incidents listed, recorded, shown with their history,
+//! edited. A form with errors comes back with everything the user typed.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use gawah_core::incident::{FieldError, IncidentInput};
+use gawah_core::vocab::{
+    DATE_PRECISIONS, PROVINCES, RELIABILITY, VERIFICATION_STATUSES, VIOLATION_TYPES,
+};
+use gawah_store::records::IncidentQuery;
+use serde::Deserialize;
+
+use super::public::dual_date;
+use super::{Page, error_page, render};
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::records;
+use crate::state::{AppState, blocking};
+
+const PAGE_SIZE: u64 = 50;
+
+/// An incident row in the list.
+struct Row {
+    id: String,
+    reference: String,
+    title: String,
+    date: String,
+    province: String,
+    status: String,
+}
+
+#[derive(Template)]
+#[template(path = "incidents.html")]
+struct ListPage {
+    page: Page,
+    rows: Vec<Row>,
+    total: u64,
+    next: Option<u64>,
+    prev: Option<u64>,
+    can_write: bool,
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    offset: Option<u64>,
+}
+
+fn province_name(code: &str) -> String {
+    PROVINCES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(code, |(_, n)| n)
+        .to_owned()
+}
+
+async fn list(
+    ctx: Ctx,
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let Some(m) = ctx.member.clone() else {
+        return Redirect::to("/login").into_response();
+    };
+    let offset = q.offset.unwrap_or(0);
+    let org = m.org.clone();
+    let found = blocking(&state, move |s| {
+        Ok(s.ledger.store.incidents(
+            &org,
+            &IncidentQuery {
+                offset,
+                limit: PAGE_SIZE,
+                ..Default::default()
+            },
+        )?)
+    })
+    .await;
+    let (rows, total) = match found {
+        Ok(r) => r,
+        Err(e) => return error_page(&ctx, &e),
+    };
+    let rows = rows
+        .into_iter()
+        .map(|r| Row {
+            id: r.id.to_string(),
+            reference: r.incident.reference.unwrap_or_default(),
+            title: r.incident.title,
+            date: r.incident.date,
+            province: province_name(&r.incident.province),
+            status: ctx
+                .tr
+                .t(&format!("status-{}", r.incident.verification_status)),
+        })
+        .collect();
+    let page = ListPage {
+        page: Page::new(&ctx, "incidents-title", "/incidents"),
+        rows,
+        total,
+        next: (offset + PAGE_SIZE < total).then_some(offset + PAGE_SIZE),
+        prev: (offset > 0).then(|| offset.saturating_sub(PAGE_SIZE)),
+        can_write: m.role.can_write_records(),
+    };
+    render(&page).unwrap_or_else(|e| error_page(&ctx, &e))
+}
+
+#[derive(Template)]
+#[template(path = "incident_form.html")]
+struct FormPage {
+    page: Page,
+    action: String,
+    input: IncidentInput,
+    version: u64,
+    errors: Vec<FieldError>,
+    provinces: Vec<(&'static str, &'static str)>,
+    types: Vec<(&'static str, String)>,
+    precisions: Vec<(&'static str, String)>,
+    statuses: Vec<(&'static str, String)>,
+    reliability: Vec<&'static str>,
+    edicts: Vec<(String, String)>,
+}
+
+impl FormPage {
+    fn error_for(&self, field: &str) -> String {
+        self.errors
+            .iter()
+            .filter(|e| e.field == field)
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+    fn has_type(&self, t: &str) -> bool {
+        self.input.violation_types.iter().any(|v| v == t)
+    }
+    fn has_edict(&self, id: &str) -> bool {
+        self.input.edicts.iter().any(|v| v == id)
+    }
+    fn field_label(&self, field: &str) -> String {
+        self.page.tr.t(&format!("field-{field}"))
+    }
+    fn credibility(&self) -> String {
+        self.input
+            .source_credibility
+            .map(|c| c.to_string())
+            .unwrap_or_default()
+    }
+}
+
+async fn form_page(
+    ctx: &Ctx,
+    state: &Arc<AppState>,
+    action: String,
+    input: IncidentInput,
+    version: u64,
+    errors: Vec<FieldError>,
+) -> Response {
+    let edicts = match blocking(state, |s| Ok(s.ledger.store.edicts()?)).await {
+        Ok(e) => e,
+        Err(e) => return error_page(ctx, &e),
+    };
+    let lang = ctx.tr.code();
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = FormPage {
+        page: Page::new(ctx, "incident-form-title", &action),
+        action,
+        input,
+        version,
+        errors,
+        provinces: PROVINCES.to_vec(),
+        types: VIOLATION_TYPES
+            .iter()
+            .map(|t| (*t, ctx.tr.t(&format!("domain-{t}"))))
+            .collect(),
+        precisions: DATE_PRECISIONS
+            .iter()
+            .map(|p| (*p, ctx.tr.t(&format!("precision-{p}"))))
+            .collect(),
+        statuses: VERIFICATION_STATUSES
+            .iter()
+            .map(|p| (*p, ctx.tr.t(&format!("status-{p}"))))
+            .collect(),
+        reliability: RELIABILITY.to_vec(),
+        edicts: edicts
+            .iter()
+            .filter(|e| e.domain != "accountability")
+            .map(|e| (e.id.clone(), format!("{} — {}", e.date, e.title.get(lang))))
+            .collect(),
+    };
+    (
+        status,
+        render(&page).unwrap_or_else(|e| error_page(ctx, &e)),
+    )
+        .into_response()
+}
+
+async fn new_form(ctx: Ctx, State(state): State<Arc<AppState>>) -> Response {
+    if ctx.member.is_none() {
+        return Redirect::to("/login").into_response();
+    }
+    form_page(
+        &ctx,
+        &state,
+        "/incidents/new".into(),
+        IncidentInput::default(),
+        0,
+        Vec::new(),
+    )
+    .await
+}
+
+/// Reads the posted form; repeated keys (checkboxes) become lists.
+fn input_from(pairs: &[(String, String)]) -> (IncidentInput, String, u64, Vec<FieldError>) {
+    let mut input = IncidentInput::default();
+    let (mut csrf, mut version, mut errors) = (String::new(), 0, Vec::new());
+    let opt = |v: &str| (!v.trim().is_empty()).then(|| v.to_owned());
+    for (k, v) in pairs {
+        match k.as_str() {
+            "ref" => input.reference = opt(v),
+            "title" => input.title = v.clone(),
+            "description" => input.description = v.clone(),
+            "date" => input.date = v.clone(),
+            "date_precision" => input.date_precision = opt(v),
+            "province" => input.province = v.clone(),
+            "violation_types" => input.violation_types.push(v.clone()),
+            "perpetrators" => input.perpetrators = v.lines().map(str::to_owned).collect(),
+            "exact_location" => input.exact_location = opt(v),
+            "source_reliability" => input.source_reliability = opt(v),
+            "source_credibility" if !v.is_empty() => match v.parse() {
+                Ok(c) => input.source_credibility = Some(c),
+                Err(_) => errors.push(FieldError {
+                    field: "source_credibility",
+                    message: "must be 1 to 6".into(),
+                }),
+            },
+            "verification_status" => input.verification_status = opt(v),
+            "edicts" => input.edicts.push(v.clone()),
+            "csrf" => csrf = v.clone(),
+            "version" => version = v.parse().unwrap_or(0),
+            _ => {}
+        }
+    }
+    (input, csrf, version, errors)
+}
+
+async fn create(
+    ctx: Ctx,
+    State(state): State<Arc<AppState>>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (input, csrf, _, mut errors) = input_from(&pairs);
+    let Some(m) = ctx.member.clone() else {
+        return error_page(&ctx, &AppError::Unauthenticated);
+    };
+    if let Err(e) = ctx.check_csrf(&csrf) {
+        return error_page(&ctx, &e);
+    }
+    if let Err(mut e) = input.validate() {
+        errors.append(&mut e);
+    }
+    if !errors.is_empty() {
+        return form_page(&ctx, &state, "/incidents/new".into(), input, 0, errors).await;
+    }
+    let to_save = input.clone();
+    match blocking(&state, move |s| records::create(s, &m, &to_save)).await {
+        Ok((id, _)) => Redirect::to(&format!("/incidents/{id}")).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            form_page(&ctx, &state, "/incidents/new".into(), input, 0, errors).await
+        }
+        Err(AppError::BadRequest(msg)) => {
+            form_page(
+                &ctx,
+                &state,
+                "/incidents/new".into(),
+                input,
+                0,
+                vec![FieldError {
+                    field: "edicts",
+                    message: msg,
+                }],
+            )
+            .await
+        }
+        Err(e) => error_page(&ctx, &e),
+    }
+}
+
+/// One line of an incident's history.
+struct HistoryLine {
+    log_index: u64,
+    time: String,
+    action: String,
+    actor: String,
+}
+
+#[derive(Template)]
+#[template(path = "incident.html")]
+struct ShowPage {
+    page: Page,
+    id: String,
+    incident: gawah_core::incident::Incident,
+    date: String,
+    precision: String,
+    province: String,
+    status: String,
+    types: Vec<String>,
+    edicts: Vec<(String, String)>,
+    history: Vec<HistoryLine>,
+    version: u64,
+    can_write: bool,
+}
+
+async fn show(ctx: Ctx, State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
+    let Some(m) = ctx.member.clone() else {
+        return Redirect::to("/login").into_response();
+    };
+    let found = blocking(&state, move |s| {
+        let row = records::read(s, &m, &id)?;
+        let custody = s.ledger.store.custody(row.id.as_str())?;
+        let edicts = s.ledger.store.edicts()?;
+        let names: Vec<(String, String)> = custody
+            .iter()
+            .map(|c| (c.actor.clone(), c.actor.clone()))
+            .collect();
+        let members = names
+            .into_iter()
+            .map(|(id, _)| {
+                let name = id
+                    .parse()
+                    .ok()
+                    .and_then(|mid| s.ledger.store.member(&mid).ok().flatten())
+                    .map_or(id.clone(), |m| m.username);
+                (id, name)
+            })
+            .collect::<std::collections::HashMap<_, _>>();
+        Ok((row, custody, edicts, members))
+    })
+    .await;
+    let (row, custody, edicts, members) = match found {
+        Ok(r) => r,
+        Err(e) => return error_page(&ctx, &e),
+    };
+    let lang = ctx.tr.code();
+    let i = &row.incident;
+    let page = ShowPage {
+        page: Page::new(&ctx, "incident-title", &format!("/incidents/{}", row.id)),
+        id: row.id.to_string(),
+        date: dual_date(&i.date, lang),
+        precision: ctx.tr.t(&format!("precision-{}", i.date_precision)),
+        province: province_name(&i.province),
+        status: ctx.tr.t(&format!("status-{}", i.verification_status)),
+        types: i
+            .violation_types
+            .iter()
+            .map(|t| ctx.tr.t(&format!("domain-{t}")))
+            .collect(),
+        edicts: edicts
+            .iter()
+            .filter(|e| i.edicts.contains(&e.id))
+            .map(|e| (e.id.clone(), format!("{} — {}", e.date, e.title.get(lang))))
+            .collect(),
+        history: custody
+            .iter()
+            .map(|c| HistoryLine {
+                log_index: c.log_index,
+                time: c.time.to_rfc3339(),
+                action: ctx.tr.t(&format!("action-{}", c.action)),
+                actor: members
+                    .get(&c.actor)
+                    .cloned()
+                    .unwrap_or_else(|| c.actor.clone()),
+            })
+            .collect(),
+        version: row.version,
+        can_write: ctx
+            .member
+            .as_ref()
+            .is_some_and(|m| m.role.can_write_records()),
+        incident: row.incident.clone(),
+    };
+    render(&page).unwrap_or_else(|e| error_page(&ctx, &e))
+}
+
+async fn edit_form(
+    ctx: Ctx,
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(m) = ctx.member.clone() else {
+        return Redirect::to("/login").into_response();
+    };
+    match blocking(&state, move |s| records::read(s, &m, &id)).await {
+        Ok(row) => {
+            form_page(
+                &ctx,
+                &state,
+                format!("/incidents/{}/edit", row.id),
+                records::as_input(&row.incident),
+                row.version,
+                Vec::new(),
+            )
+            .await
+        }
+        Err(e) => error_page(&ctx, &e),
+    }
+}
+
+async fn update(
+    ctx: Ctx,
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (input, csrf, version, errors) = input_from(&pairs);
+    let Some(m) = ctx.member.clone() else {
+        return error_page(&ctx, &AppError::Unauthenticated);
+    };
+    if let Err(e) = ctx.check_csrf(&csrf) {
+        return error_page(&ctx, &e);
+    }
+    let action = format!("/incidents/{id}/edit");
+    if !errors.is_empty() {
+        return form_page(&ctx, &state, action, input, version, errors).await;
+    }
+    let to_save = input.clone();
+    let target = id.clone();
+    match blocking(&state, move |s| {
+        records::update(s, &m, &target, &to_save, Some(version))
+    })
+    .await
+    {
+        Ok(_) => Redirect::to(&format!("/incidents/{id}")).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            form_page(&ctx, &state, action, input, version, errors).await
+        }
+        Err(AppError::BadRequest(msg) | AppError::Conflict(msg)) => {
+            form_page(
+                &ctx,
+                &state,
+                action,
+                input,
+                version,
+                vec![FieldError {
+                    field: "form",
+                    message: msg,
+                }],
+            )
+            .await
+        }
+        Err(e) => error_page(&ctx, &e),
+    }
+}
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/incidents", get(list))
+        .route("/incidents/new", get(new_form).post(create))
+        .route("/incidents/{id}", get(show))
+        .route("/incidents/{id}/edit", get(edit_form).post(update))
+}

@@ -1,0 +1,57 @@
+//! Shared state, and the bridge from async handlers to the blocking store.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use gawah_store::Ledger;
+
+use crate::error::AppError;
+
+/// Everything handlers share.
+#[derive(Debug)]
+pub struct AppState {
+    /// Records, blobs, log, signer, clock.
+    pub ledger: Ledger,
+    /// Whether cookies get the `Secure` attribute (behind TLS).
+    pub secure_cookies: bool,
+    /// Login attempts per client address, for rate limiting.
+    pub login_limiter: crate::ctx::RateLimiter,
+}
+
+impl AppState {
+    /// State over a ledger.
+    pub fn new(ledger: Ledger, secure_cookies: bool) -> Self {
+        Self {
+            ledger,
+            secure_cookies,
+            login_limiter: crate::ctx::RateLimiter::new(10, Duration::from_secs(60)),
+        }
+    }
+}
+
+/// Runs blocking store work off the async threads.
+pub async fn blocking<T, F>(state: &Arc<AppState>, f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&AppState) -> Result<T, AppError> + Send + 'static,
+{
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || f(&state))
+        .await
+        .map_err(|e| AppError::Internal(format!("worker failed: {e}")))?
+}
+
+/// Signs a checkpoint about once a second while the log grows.
+pub async fn sign_checkpoints(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let s = state.clone();
+        let result = tokio::task::spawn_blocking(move || s.ledger.checkpoint()).await;
+        match result {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "signing a checkpoint failed; will retry"),
+            Err(e) => tracing::error!(error = %e, "checkpoint task failed"),
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! The JSON API: creation, validation naming the field, updates, conflicts, logging.
+
+use axum::http::{Method, StatusCode};
+use gawah_core::vocab::Role;
+use serde_json::json;
+
+use crate::harness::{App, sample};
+
+#[tokio::test]
+async fn create_read_patch_and_log() {
+    let app = App::new();
+    let t = app.member(0, Role::Documenter).token.clone();
+    let before = app.log_size();
+    let mut body = sample("دختران از مکتب برگردانده شدند");
+    body["edicts"] = json!([]);
+    let (status, created) = app
+        .api(Method::POST, "/api/v1/incidents", Some(&t), Some(body))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap();
+    assert!(id.starts_with("inc_"));
+    assert_eq!(app.log_size(), before + 1);
+    let (_, got) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/incidents/{id}"),
+            Some(&t),
+            None,
+        )
+        .await;
+    assert_eq!(got["title"], "دختران از مکتب برگردانده شدند");
+    assert_eq!(got["date_precision"], "day");
+    assert_eq!(got["ref"], "REF-1");
+    assert_eq!(got["version"], 1);
+    let (status, patched) = app
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/incidents/{id}"),
+            Some(&t),
+            Some(json!({"province": "AF-HER", "version": 1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(patched["province"], "AF-HER");
+    assert_eq!(patched["title"], "دختران از مکتب برگردانده شدند");
+    assert_eq!(patched["version"], 2);
+    let (status, _) = app
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/incidents/{id}"),
+            Some(&t),
+            Some(json!({"title": "stale", "version": 1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(app.log_size(), before + 2);
+    let custody = app.state.ledger.store.custody(id).unwrap();
+    assert_eq!(
+        custody
+            .iter()
+            .map(|c| c.action.as_str())
+            .collect::<Vec<_>>(),
+        ["create", "update"]
+    );
+    let versions = app.state.ledger.store.versions(id).unwrap();
+    assert_eq!(versions.len(), 2);
+}
+
+#[tokio::test]
+async fn invalid_input_names_the_field() {
+    let app = App::new();
+    let t = app.member(0, Role::Documenter).token.clone();
+    for (field, value, expect) in [
+        ("date", json!("2022-02-30"), "date"),
+        ("date", json!("yesterday"), "date"),
+        ("province", json!("AF-XYZ"), "province"),
+        ("title", json!(""), "title"),
+        ("title", json!("x".repeat(301)), "title"),
+        ("violation_types", json!(["flying"]), "violation_types"),
+        ("source_credibility", json!(9), "source_credibility"),
+    ] {
+        let mut body = sample("t");
+        body[field] = value;
+        let (status, v) = app
+            .api(Method::POST, "/api/v1/incidents", Some(&t), Some(body))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {v}");
+        assert_eq!(v["fields"][0]["field"], expect, "{v}");
+        assert!(v["error"].as_str().unwrap().starts_with(expect));
+    }
+    let (status, v) = app
+        .api(
+            Method::POST,
+            "/api/v1/incidents",
+            Some(&t),
+            Some(json!({"title": "x", "colour": "red"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(v["error"].as_str().unwrap().contains("colour"), "{v}");
+    let (status, v) = app
+        .api(
+            Method::POST,
+            "/api/v1/incidents",
+            Some(&t),
+            Some(json!({"title": "x", "date": "2022", "province": "AF-KAB", "edicts": ["E999"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("E999"));
+}
+
+#[tokio::test]
+async fn openapi_documents_every_route() {
+    let app = App::new();
+    let (status, doc) = app.api(Method::GET, "/api/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let (_, docs) = gawah_web::api::routes();
+    let paths = doc["paths"].as_object().unwrap();
+    for d in &docs {
+        assert!(
+            paths[d.path][d.method].is_object(),
+            "{} {} undocumented",
+            d.method,
+            d.path
+        );
+    }
+    // Every documented operation answers something other than 404/405 at its path.
+    let t = app.member(0, Role::Admin).token.clone();
+    let id = app.incident(0, "x").await;
+    for (path, ops) in paths {
+        for method in ops.as_object().unwrap().keys() {
+            let m: Method = method.to_uppercase().parse().unwrap();
+            let (status, _) = app
+                .api(m, &path.replace("{id}", &id), Some(&t), Some(sample("doc")))
+                .await;
+            assert!(
+                status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}: {status}"
+            );
+        }
+    }
+    assert_eq!(
+        paths.len(),
+        4,
+        "a route was added without a test update: {:?}",
+        paths.keys().collect::<Vec<_>>()
+    );
+}

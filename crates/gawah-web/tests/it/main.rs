@@ -1,0 +1,9 @@
+//! Integration tests of the web application, by boundary: the authorisation matrix, the API,
+//! the pages, sign-in, the log over HTTP and the OpenAPI document.
+
+mod api;
+mod authz;
+mod harness;
+mod login;
+mod logweb;
+mod pages;

@@ -1,0 +1,138 @@
+//! `gawah admin`: organisations, members, API tokens. Each is a logged change.
+
+use std::io::BufRead;
+
+use anyhow::{Context, Result, bail};
+use gawah_core::vocab::Role;
+use gawah_core::{Action, LogEntry, MemberId, OrgId};
+use gawah_store::records::NewMember;
+use gawah_store::sqlite::OpenMode;
+use gawah_store::{Change, Ledger, RecordWrite};
+use gawah_web::auth::{hash_password, new_secret, new_totp_secret, secret_hash, totp_uri};
+
+use super::open_ledger;
+use crate::Outcome;
+use crate::cli::{AdminCommand, Global, OrgCommand, TokenCommand, UserCommand};
+
+pub fn run(g: &Global, cmd: AdminCommand) -> Result<Outcome> {
+    let ledger = open_ledger(g, OpenMode::Checked)?;
+    match cmd {
+        AdminCommand::Org(OrgCommand::Add { name }) => {
+            let id = add_org(&ledger, &name)?;
+            println!("{id}");
+        }
+        AdminCommand::User(UserCommand::Add {
+            username,
+            role,
+            org,
+            password_stdin: _,
+        }) => {
+            let mut password = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+            let (id, totp) = add_user(&ledger, &username, role, &org, password)?;
+            if let Some(secret) = totp {
+                eprintln!("TOTP is required for admins. Add this to an authenticator app:");
+                println!("{}", totp_uri(ledger.origin(), &username, &secret));
+            }
+            println!("{id}");
+        }
+        AdminCommand::Token(TokenCommand::Create { username }) => {
+            let token = create_token(&ledger, &username)?;
+            eprintln!("Store this token now; it is not kept and cannot be shown again.");
+            println!("{token}");
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+fn commit(ledger: &Ledger, record: RecordWrite, action: Action, subject: &str) -> Result<()> {
+    let entry = LogEntry::new(ledger.clock().now(), ledger.actor(), action, subject);
+    ledger.commit(&[Change { record, entry }])?;
+    Ok(())
+}
+
+/// Adds an organisation; returns its id.
+pub fn add_org(ledger: &Ledger, name: &str) -> Result<OrgId> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        bail!("an organisation name must be 1 to 200 characters without control characters");
+    }
+    let id = OrgId::random()?;
+    commit(
+        ledger,
+        RecordWrite::Org {
+            id: id.clone(),
+            name: name.to_owned(),
+        },
+        Action::Create,
+        id.as_str(),
+    )?;
+    Ok(id)
+}
+
+/// Adds a member; returns the id and, for admins, the TOTP secret.
+pub fn add_user(
+    ledger: &Ledger,
+    username: &str,
+    role: Role,
+    org: &str,
+    password: &str,
+) -> Result<(MemberId, Option<Vec<u8>>)> {
+    let valid = (3..=64).contains(&username.len())
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if !valid {
+        bail!("a username must be 3 to 64 characters of letters, digits, '.', '_' or '-'");
+    }
+    let org = ledger.store.org_by_name(org)?.with_context(|| {
+        format!("no organisation named {org:?}; add it with `gawah admin org add`")
+    })?;
+    let password_hash = hash_password(password)?;
+    let totp_secret = if role == Role::Admin {
+        Some(new_totp_secret()?)
+    } else {
+        None
+    };
+    let id = MemberId::random()?;
+    let member = NewMember {
+        id: id.clone(),
+        org: org.id,
+        username: username.to_owned(),
+        role,
+        password_hash,
+        totp_secret: totp_secret.clone(),
+    };
+    commit(
+        ledger,
+        RecordWrite::Member(member),
+        Action::Create,
+        id.as_str(),
+    )?;
+    Ok((id, totp_secret))
+}
+
+/// Creates an API token for a member; returns the token.
+pub fn create_token(ledger: &Ledger, username: &str) -> Result<String> {
+    let member = ledger
+        .store
+        .member_by_username(username)?
+        .with_context(|| format!("no member {username:?}"))?;
+    let token = new_secret()?;
+    let record = RecordWrite::ApiToken {
+        member: member.id.clone(),
+        token_hash: secret_hash(&token),
+    };
+    commit(
+        ledger,
+        record,
+        Action::Create,
+        &format!("token:{}", member.id),
+    )?;
+    Ok(token)
+}

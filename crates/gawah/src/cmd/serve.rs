@@ -1,0 +1,65 @@
+//! `gawah serve`: the web server, on a data dir or on a fresh demo.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use gawah_store::sqlite::OpenMode;
+use gawah_web::AppState;
+
+use super::{demo, open_ledger};
+use crate::Outcome;
+use crate::cli::Global;
+
+pub fn run(
+    g: &Global,
+    listen: SocketAddr,
+    demo_mode: bool,
+    secure_cookies: bool,
+) -> Result<Outcome> {
+    init_tracing();
+    // The demo's data dir lives as long as the server and is removed when it stops.
+    let (ledger, _demo_dir) = if demo_mode {
+        let dir = tempfile::Builder::new()
+            .prefix("gawah-demo-")
+            .tempdir()
+            .context("creating the demo data dir")?;
+        let (ledger, logins) = demo::create(&dir.path().join("data"))?;
+        println!(
+            "demo data dir: {} (removed when the server stops)",
+            dir.path().display()
+        );
+        for line in logins {
+            println!("{line}");
+        }
+        (ledger, Some(dir))
+    } else {
+        (open_ledger(g, OpenMode::Checked)?, None)
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        println!("gawah is serving on http://{addr}/");
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        gawah_web::serve(listener, Arc::new(AppState::new(ledger, secure_cookies)))
+            .await
+            .context("serving")
+    })?;
+    Ok(Outcome::Ok)
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GAWAH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
