@@ -174,6 +174,18 @@ pub fn to_persian_digits(s: &str) -> String {
         .collect()
 }
 
+/// Replaces Persian (۰–۹) and Arabic-Indic (٠–٩) digits with ASCII digits, as a Dari or
+/// Pashto keyboard types them.
+pub fn to_ascii_digits(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
+            '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
+            _ => c,
+        })
+        .collect()
+}
+
 /// Nowruz of `year`, in days since 1970-01-01.
 fn nowruz(year: i32) -> i64 {
     let year = i64::from(year);
@@ -250,6 +262,11 @@ fn civil_from_days(days: i64) -> Option<(i32, u8, u8)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ascii_digits_from_both_arabic_scripts() {
+        assert_eq!(super::to_ascii_digits("۲۰۲۱-۰۸-۱۵ ٣"), "2021-08-15 3");
+    }
+
     use super::*;
 
     fn sh(year: i32, month: u8, day: u8) -> SolarHijriDate {

@@ -182,7 +182,7 @@ impl IncidentInput {
             false,
             &mut errors,
         );
-        let date = self.date.trim().to_owned();
+        let date = crate::calendar::to_ascii_digits(self.date.trim());
         let date_precision = self.validate_date(&date, &mut errors);
         let province = self.province.trim().to_uppercase();
         if !is_province(&province) {

@@ -308,24 +308,38 @@ impl Ledger {
     }
 }
 
-/// Copies `input` into `out` in chunks, telling `progress` the bytes copied so far.
+/// Copies `input` into `out` in chunks, telling `progress` the bytes copied so far. The
+/// chunk buffer is kept per thread: zeroing a fresh megabyte for every small file would cost
+/// more than the file.
 fn copy<W: Write + ?Sized + Written>(
     input: &mut dyn Read,
     out: &mut W,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), LedgerError> {
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(LedgerError::Input(e)),
-        };
-        out.write_all(&buf[..n])
-            .map_err(|e| BlobError::io("write blob", e))?;
-        progress(out.written());
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
+    BUF.with(|cell| {
+        // A re-entrant use (not done here) gets its own buffer rather than a panic.
+        let mut own = Vec::new();
+        let mut guard = cell.try_borrow_mut();
+        let buf = match guard.as_deref_mut() {
+            Ok(b) => b,
+            Err(_) => &mut own,
+        };
+        buf.resize(CHUNK, 0);
+        loop {
+            let n = match input.read(buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(LedgerError::Input(e)),
+            };
+            out.write_all(&buf[..n])
+                .map_err(|e| BlobError::io("write blob", e))?;
+            progress(out.written());
+        }
+    })
 }
 
 /// Bytes written so far, for progress.

@@ -22,6 +22,7 @@ pub mod ledger;
 pub mod records;
 pub mod sqlite;
 mod sqlite_records;
+mod sqlite_uploads;
 pub mod store;
 pub mod verify;
 

@@ -126,8 +126,122 @@ pub struct IncidentQuery {
     pub limit: u64,
 }
 
+/// A new evidence item uploaded by a member (see [`RecordWrite::Evidence`](crate::RecordWrite)).
+#[derive(Debug, Clone)]
+pub struct EvidenceWrite {
+    /// The item, its blob already durable.
+    pub item: crate::store::NewItem,
+    /// The organisation it belongs to.
+    pub org: OrgId,
+    /// Who uploaded it.
+    pub member: MemberId,
+    /// The incident it is linked to, if any (of the same organisation).
+    pub incident: Option<IncidentId>,
+    /// Marked confidential (stored; sealing comes later).
+    pub confidential: bool,
+    /// The resumable upload it finishes, if any: marked done in the same transaction.
+    pub upload: Option<String>,
+}
+
+/// An evidence item linked to an incident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedItem {
+    /// The item.
+    pub item: crate::store::ItemRecord,
+    /// Marked confidential.
+    pub confidential: bool,
+    /// Index of the entry that linked it.
+    pub link_index: u64,
+}
+
+/// A new resumable upload.
+#[derive(Debug, Clone)]
+pub struct NewUpload {
+    /// Its id (`upl_` and 32 hex digits).
+    pub id: String,
+    /// The organisation of its uploader.
+    pub org: OrgId,
+    /// Its uploader.
+    pub member: MemberId,
+    /// Its total length in bytes.
+    pub length: u64,
+    /// The original file name (final component), if given.
+    pub file_name: Option<String>,
+    /// The case reference, if given.
+    pub case_ref: Option<String>,
+    /// The incident to link the item to, if given.
+    pub incident: Option<IncidentId>,
+    /// Marked confidential.
+    pub confidential: bool,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// The item a finished upload became.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadDone {
+    /// The item.
+    pub item: gawah_core::ItemId,
+    /// SHA-256 of its content.
+    pub sha256: gawah_core::Sha256Digest,
+    /// Its size.
+    pub bytes: u64,
+    /// Index of its intake entry.
+    pub log_index: u64,
+}
+
+/// A resumable upload as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadRow {
+    /// Its id.
+    pub id: String,
+    /// The organisation of its uploader.
+    pub org: OrgId,
+    /// Its uploader.
+    pub member: MemberId,
+    /// Its total length in bytes.
+    pub length: u64,
+    /// The acknowledged offset: bytes durable in the partial file.
+    pub offset: u64,
+    /// The original file name, if given.
+    pub file_name: Option<String>,
+    /// The case reference, if given.
+    pub case_ref: Option<String>,
+    /// The incident to link the item to, if given.
+    pub incident: Option<IncidentId>,
+    /// Marked confidential.
+    pub confidential: bool,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// The item it became, once finished.
+    pub done: Option<UploadDone>,
+}
+
+/// Evidence uploads: the items linked to incidents, and the state of resumable uploads (which
+/// is not a record: it changes with every chunk and is never logged; the item it becomes is).
+pub trait UploadStore: Send + Sync {
+    /// The items linked to an incident of `org`, oldest first.
+    fn incident_items(
+        &self,
+        org: &OrgId,
+        incident: &IncidentId,
+    ) -> Result<Vec<LinkedItem>, StoreError>;
+    /// The folder for the partial files of resumable uploads (`uploads/` beside the
+    /// database), created if missing.
+    fn uploads_dir(&self) -> Result<std::path::PathBuf, StoreError>;
+    /// Stores a new resumable upload at offset 0.
+    fn upload_create(&self, upload: &NewUpload) -> Result<(), StoreError>;
+    /// A resumable upload, finished or not.
+    fn upload(&self, id: &str) -> Result<Option<UploadRow>, StoreError>;
+    /// Moves an unfinished upload's offset from `from` to `to`; false (and no change) if its
+    /// offset is not `from`, it is finished, or it is gone.
+    fn upload_advance(&self, id: &str, from: u64, to: u64) -> Result<bool, StoreError>;
+    /// Forgets an upload (its item, if any, stays); false if there was none.
+    fn upload_delete(&self, id: &str) -> Result<bool, StoreError>;
+}
+
 /// Reads of the case database, and authentication state that is not a record.
-pub trait RecordStore: Send + Sync {
+pub trait RecordStore: Send + Sync + UploadStore {
     /// Every organisation.
     fn orgs(&self) -> Result<Vec<OrgRow>, StoreError>;
     /// An organisation by name.

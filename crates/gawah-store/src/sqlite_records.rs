@@ -60,6 +60,7 @@ pub(crate) fn write_record(
             )?;
         }
         RecordWrite::Incident(w) => write_incident(tx, idx, now, w)?,
+        RecordWrite::Evidence(e) => crate::sqlite_uploads::write_evidence(tx, idx, now, e)?,
         RecordWrite::Endorsement { org } => {
             tx.execute(
                 "INSERT OR IGNORE INTO endorsements (org_id, created_at) VALUES (?1, ?2)",

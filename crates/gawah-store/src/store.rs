@@ -113,6 +113,9 @@ pub enum RecordWrite {
         /// Which.
         org: gawah_core::OrgId,
     },
+    /// A new evidence item uploaded by a member: the item, its owner, and its link to an
+    /// incident, all written with the item's intake entry.
+    Evidence(crate::records::EvidenceWrite),
 }
 
 /// One state change: a record write and the entry that logs it, committed together.

@@ -7,9 +7,13 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{self, Read};
+use std::sync::mpsc;
 
 use gawah_core::{Action, Commitment, LogEntry, Sha256Digest};
-use gawah_log::{Frontier, Hash, NoteVerifier, leaf_hash, open_checkpoint, tree_root};
+use gawah_log::{
+    Frontier, Hash, HashReader, NodeId, NoteVerifier, StorageError, leaf_hash, node_hash,
+    open_checkpoint, tree_root,
+};
 use sha2::{Digest, Sha256};
 
 use crate::blob::{BlobError, BlobStore};
@@ -165,60 +169,196 @@ pub fn verify_all(
     report
 }
 
+/// Entries handed from the reading thread to the hashing one: their bytes back to back.
+struct Chunk {
+    data: Vec<u8>,
+    /// Each entry's index and the end of its bytes in `data`.
+    entries: Vec<(u64, usize)>,
+}
+
+/// Entries per chunk: large enough that handing over costs nothing per entry, small enough
+/// (about 0.5 MB) to stay in cache.
+const CHUNK_ENTRIES: usize = 4096;
+
+impl Chunk {
+    fn new() -> Self {
+        Self {
+            data: Vec::with_capacity(CHUNK_ENTRIES * 128),
+            entries: Vec::with_capacity(CHUNK_ENTRIES),
+        }
+    }
+}
+
+/// The right edge of the tree being recomputed: the same merge rule as
+/// [`Frontier::append`], without returning (and allocating) the completed subtrees, which
+/// verification does not store. Roots are taken through [`Frontier`] itself.
+#[derive(Default)]
+struct Edge {
+    size: u64,
+    hashes: Vec<Hash>,
+}
+
+impl Edge {
+    fn append(&mut self, leaf: Hash) {
+        let mut hash = leaf;
+        let mut level = 0;
+        while (self.size >> level) & 1 == 1 {
+            let Some(left) = self.hashes.pop() else {
+                unreachable!("the edge has one hash per set bit of its size");
+            };
+            hash = node_hash(&left, &hash);
+            level += 1;
+        }
+        self.hashes.push(hash);
+        self.size += 1;
+    }
+
+    fn root(&self) -> Hash {
+        // The edge's hashes are exactly the frontier's subtree roots, largest first.
+        struct Hashes<'a>(&'a [Hash]);
+        impl HashReader for Hashes<'_> {
+            fn read_nodes(&self, ids: &[NodeId]) -> Result<Vec<Hash>, StorageError> {
+                if ids.len() == self.0.len() {
+                    Ok(self.0.to_vec())
+                } else {
+                    Err(StorageError("frontier size mismatch".into()))
+                }
+            }
+        }
+        Frontier::load(self.size, &Hashes(&self.hashes))
+            .map(|f| f.root())
+            .unwrap_or_else(|_| unreachable!("an edge of size n has one hash per set bit of n"))
+    }
+}
+
+/// The hashing side of [`recompute`].
+struct Recomputed {
+    edge: Edge,
+    /// Checkpoint sizes, ascending, and the first not yet reached.
+    wanted: Vec<u64>,
+    next_wanted: usize,
+    roots: BTreeMap<u64, Hash>,
+    missing: Vec<u64>,
+    malformed: Vec<(u64, String)>,
+}
+
+impl Recomputed {
+    fn note_root(&mut self) {
+        while matches!(self.wanted.get(self.next_wanted), Some(&w) if w < self.edge.size) {
+            self.next_wanted += 1;
+        }
+        if self.wanted.get(self.next_wanted) == Some(&self.edge.size) {
+            self.roots.insert(self.edge.size, self.edge.root());
+            self.next_wanted += 1;
+        }
+    }
+
+    /// Appends zero leaves for missing entries until the tree has `size` leaves.
+    fn fill_gap(&mut self, size: u64) {
+        // A gap means entries were deleted; the recomputed tree then cannot match.
+        while self.edge.size < size {
+            self.missing.push(self.edge.size);
+            self.edge.append([0u8; 32]);
+            self.note_root();
+        }
+    }
+
+    fn add(&mut self, idx: u64, bytes: &[u8]) {
+        self.fill_gap(idx);
+        if let Err(e) = LogEntry::check(bytes) {
+            self.malformed.push((idx, e.to_string()));
+        }
+        self.edge.append(leaf_hash(bytes));
+        self.note_root();
+    }
+}
+
 /// Recomputes the tree from the entries; returns the root at each wanted size.
+///
+/// Two threads overlap: this one reads the entries from the store in chunks, a second one
+/// checks each entry's canonical form and hashes it into the tree.
 fn recompute(
     store: &dyn Store,
     wanted: &[u64],
     report: &mut VerifyReport,
 ) -> Result<BTreeMap<u64, Hash>, StoreError> {
     let head = store.head()?;
-    let mut frontier = Frontier::empty();
-    let mut roots = BTreeMap::new();
-    let note_root = |f: &Frontier, roots: &mut BTreeMap<u64, Hash>| {
-        if wanted.contains(&f.size()) {
-            roots.insert(f.size(), f.root());
-        }
+    let mut wanted = wanted.to_vec();
+    wanted.sort_unstable();
+    let mut tree = Recomputed {
+        edge: Edge::default(),
+        wanted,
+        next_wanted: 0,
+        roots: BTreeMap::new(),
+        missing: Vec::new(),
+        malformed: Vec::new(),
     };
-    note_root(&frontier, &mut roots);
-    let mut missing = Vec::new();
-    let mut malformed = Vec::new();
-    store.for_each_entry(0, u64::MAX, &mut |idx, bytes| {
-        // A gap means entries were deleted; the recomputed tree then cannot match.
-        while frontier.size() < idx {
-            missing.push(frontier.size());
-            frontier.append([0u8; 32]);
+    tree.note_root();
+    let (read, tree) = std::thread::scope(|s| {
+        let (full_tx, full_rx) = mpsc::sync_channel::<Chunk>(4);
+        let (empty_tx, empty_rx) = mpsc::channel::<Chunk>();
+        let hasher = s.spawn(move || {
+            for mut chunk in full_rx {
+                let mut start = 0;
+                for &(idx, end) in &chunk.entries {
+                    tree.add(idx, &chunk.data[start..end]);
+                    start = end;
+                }
+                chunk.data.clear();
+                chunk.entries.clear();
+                // The reader may have finished; then the chunk is simply dropped.
+                let _ = empty_tx.send(chunk);
+            }
+            tree
+        });
+        let mut chunk = Chunk::new();
+        let mut read = store.for_each_entry(0, u64::MAX, &mut |idx, bytes| {
+            chunk.data.extend_from_slice(bytes);
+            chunk.entries.push((idx, chunk.data.len()));
+            if chunk.entries.len() >= CHUNK_ENTRIES {
+                let next = empty_rx.try_recv().unwrap_or_else(|_| Chunk::new());
+                full_tx
+                    .send(std::mem::replace(&mut chunk, next))
+                    .map_err(|_| StoreError::Database("the hashing thread stopped".into()))?;
+            }
+            Ok(())
+        });
+        if read.is_ok() && !chunk.entries.is_empty() {
+            read = full_tx
+                .send(chunk)
+                .map_err(|_| StoreError::Database("the hashing thread stopped".into()));
         }
-        if let Err(e) = LogEntry::parse(bytes) {
-            malformed.push((idx, e.to_string()));
-        }
-        frontier.append(leaf_hash(bytes));
-        note_root(&frontier, &mut roots);
-        Ok(())
-    })?;
-    while frontier.size() < head.size {
-        missing.push(frontier.size());
-        frontier.append([0u8; 32]);
-    }
-    report.entries = frontier.size();
+        drop(full_tx);
+        let tree = hasher
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (read, tree)
+    });
+    read?;
+    let mut tree = tree;
+    tree.fill_gap(head.size);
+    let root = tree.edge.root();
+    let size = tree.edge.size;
+    report.entries = size;
     report
         .failures
-        .extend(missing.into_iter().map(VerifyFailure::EntryMissing));
+        .extend(tree.missing.into_iter().map(VerifyFailure::EntryMissing));
     report.failures.extend(
-        malformed
+        tree.malformed
             .into_iter()
             .map(|(index, reason)| VerifyFailure::EntryMalformed { index, reason }),
     );
-    if frontier.size() != head.size || frontier.root() != head.root {
+    if size != head.size || root != head.root {
         report.failures.push(VerifyFailure::HeadMismatch(format!(
             "head is size {} root {}, entries give size {} root {}",
             head.size,
             hex::encode(head.root),
-            frontier.size(),
-            hex::encode(frontier.root())
+            size,
+            hex::encode(root)
         )));
     }
-    match tree_root(frontier.size(), &store) {
-        Ok(r) if r == frontier.root() => {}
+    match tree_root(size, &store) {
+        Ok(r) if r == root => {}
         Ok(_) => report.failures.push(VerifyFailure::StoredTreeMismatch(
             "stored nodes give another root".into(),
         )),
@@ -226,7 +366,7 @@ fn recompute(
             .failures
             .push(VerifyFailure::StoredTreeMismatch(e.to_string())),
     }
-    Ok(roots)
+    Ok(tree.roots)
 }
 
 fn check_checkpoints(
@@ -362,4 +502,43 @@ pub fn hash_stream(reader: &mut dyn Read) -> io::Result<(Sha256Digest, u64)> {
         }
     }
     Ok((Sha256Digest(hasher.finalize().into()), total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recomputed_roots_match_the_frontier_at_every_wanted_size() {
+        let mut tree = Recomputed {
+            edge: Edge::default(),
+            wanted: vec![0, 1, 3, 3, 6, 100],
+            next_wanted: 0,
+            roots: BTreeMap::new(),
+            missing: Vec::new(),
+            malformed: Vec::new(),
+        };
+        tree.note_root();
+        let mut frontier = Frontier::empty();
+        let mut expected = BTreeMap::from([(0, frontier.root())]);
+        for i in 0..9u64 {
+            let bytes = format!("entry {i}");
+            if i == 4 {
+                // A gap: entry 4 is missing, a zero leaf stands in for it.
+                frontier.append([0u8; 32]);
+            } else {
+                tree.add(i, bytes.as_bytes());
+                frontier.append(leaf_hash(bytes.as_bytes()));
+            }
+            if [1, 3, 6].contains(&frontier.size()) {
+                expected.insert(frontier.size(), frontier.root());
+            }
+            if i != 4 {
+                assert_eq!(tree.edge.root(), frontier.root());
+            }
+        }
+        assert_eq!(tree.roots, expected);
+        assert_eq!(tree.missing, vec![4]);
+        assert_eq!(tree.malformed.len(), 8);
+    }
 }

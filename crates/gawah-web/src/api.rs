@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::openapi::{self, RouteDoc};
 use crate::records;
 use crate::state::{AppState, blocking};
+use crate::upload;
 
 /// Largest page of a list.
 const MAX_LIMIT: u64 = 500;
@@ -147,6 +148,32 @@ pub fn routes() -> (Router<Arc<AppState>>, Vec<RouteDoc>) {
         "/api/v1/incidents/{id}",
         get(get_incident).patch(patch_incident),
         &[openapi::INCIDENT_GET, openapi::INCIDENT_PATCH],
+    );
+    let r = add(
+        r,
+        &mut docs,
+        "/api/v1/evidence",
+        upload::evidence_route(),
+        &[openapi::EVIDENCE_POST],
+    );
+    let r = add(
+        r,
+        &mut docs,
+        "/api/v1/uploads",
+        upload::uploads_route(),
+        &[openapi::UPLOADS_OPTIONS, openapi::UPLOADS_POST],
+    );
+    let r = add(
+        r,
+        &mut docs,
+        "/api/v1/uploads/{id}",
+        upload::upload_route(),
+        &[
+            openapi::UPLOAD_GET,
+            openapi::UPLOAD_HEAD,
+            openapi::UPLOAD_PATCH,
+            openapi::UPLOAD_DELETE,
+        ],
     );
     let r = add(
         r,

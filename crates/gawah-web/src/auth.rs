@@ -102,7 +102,7 @@ fn hotp(secret: &[u8], counter: u64) -> u32 {
 
 /// Whether `code` is the TOTP code now, or one step before or after (clock drift).
 pub fn verify_totp(secret: &[u8], code: &str, now: Timestamp) -> bool {
-    let code = code.trim();
+    let code = gawah_core::calendar::to_ascii_digits(code.trim());
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return false;
     }
@@ -188,6 +188,10 @@ mod tests {
         assert!(!verify_totp(secret, "050472", now));
         assert!(!verify_totp(secret, "50471", now));
         assert!(!verify_totp(secret, "０50471", now));
+        assert!(
+            verify_totp(secret, "۰۵۰۴۷۱", now),
+            "Persian digits from a Dari keyboard"
+        );
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //! - `pages`: HTML pages; `api`: JSON API; `logweb`: the log over HTTP; `openapi`: the API
 //!   description, generated from the same route table that builds the router.
 //! - `headers`: security headers on every response.
+//! - `upload`: evidence uploads (multipart, tus 1.0 resumable, the incident page's form),
+//!   streamed into the ledger.
 //!
 //! Invariant: only this crate knows HTTP. Every route checks role and organisation on the
 //! server; a record of another organisation is "not found".
@@ -17,15 +19,16 @@
 pub mod api;
 pub mod auth;
 mod ctx;
-mod error;
+pub mod error;
 mod headers;
 pub mod i18n;
 pub mod lang;
 mod logweb;
 pub mod openapi;
 mod pages;
-mod records;
+pub mod records;
 pub mod state;
+mod upload;
 
 use std::sync::Arc;
 
@@ -40,6 +43,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(pages::routes())
         .merge(logweb::routes())
         .merge(api)
+        .merge(upload::routes())
         .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state)
 }

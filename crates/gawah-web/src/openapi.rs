@@ -71,6 +71,62 @@ pub const INCIDENT_PATCH: RouteDoc = op(
     Some("IncidentPatch"),
     (200, "Incident"),
 );
+/// `POST /api/v1/evidence`.
+pub const EVIDENCE_POST: RouteDoc = op(
+    "post",
+    "Upload an evidence item (multipart/form-data: `file`, optional `case`, optional `incident` id of the organisation to link it to, optional `confidential`). The body is streamed into the ledger; 413 over the upload limit",
+    true,
+    Some("EvidenceUpload"),
+    (201, "Evidence"),
+);
+/// `OPTIONS /api/v1/uploads`.
+pub const UPLOADS_OPTIONS: RouteDoc = op(
+    "options",
+    "tus 1.0 discovery: answers Tus-Version, Tus-Extension (creation, termination) and Tus-Max-Size",
+    false,
+    None,
+    (204, "Empty"),
+);
+/// `POST /api/v1/uploads`.
+pub const UPLOADS_POST: RouteDoc = op(
+    "post",
+    "tus creation: headers Tus-Resumable: 1.0.0, Upload-Length, Upload-Metadata (base64 `filename`, `case`, `incident`, `confidential`); answers 201 with Location. 412 without Tus-Resumable, 413 over Tus-Max-Size",
+    true,
+    None,
+    (201, "Empty"),
+);
+/// `GET /api/v1/uploads/{id}`.
+pub const UPLOAD_GET: RouteDoc = op(
+    "get",
+    "A resumable upload of the caller: offset, length, and once finished its item, sha256 and log index",
+    true,
+    None,
+    (200, "Upload"),
+);
+/// `HEAD /api/v1/uploads/{id}`.
+pub const UPLOAD_HEAD: RouteDoc = op(
+    "head",
+    "tus: the acknowledged Upload-Offset and the Upload-Length (and X-Gawah-Item once finished)",
+    true,
+    None,
+    (200, "Empty"),
+);
+/// `PATCH /api/v1/uploads/{id}`.
+pub const UPLOAD_PATCH: RouteDoc = op(
+    "patch",
+    "tus: appends the body (Content-Type: application/offset+octet-stream) at Upload-Offset; answers 204 with the new Upload-Offset, durable before it is answered; when complete, the item is recorded and named in X-Gawah-Item, X-Gawah-Sha256, X-Gawah-Log-Index. 409 on an offset mismatch, 412 without Tus-Resumable",
+    true,
+    Some("TusChunk"),
+    (204, "Empty"),
+);
+/// `DELETE /api/v1/uploads/{id}`.
+pub const UPLOAD_DELETE: RouteDoc = op(
+    "delete",
+    "tus termination: forgets the upload and its partial data (a finished upload's item stays)",
+    true,
+    None,
+    (204, "Empty"),
+);
 /// `GET /api/openapi.json`.
 pub const OPENAPI_GET: RouteDoc = op("get", "This document", false, None, (200, "OpenApi"));
 
@@ -89,14 +145,26 @@ fn operation(d: &RouteDoc) -> Value {
         o["responses"]["403"] = json!({"$ref": "#/components/responses/Error"});
     }
     if let Some(schema) = d.request {
-        o["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
+        o["requestBody"] = json!({"required": true, "content": {media_type(schema): {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
         o["responses"]["422"] = json!({"$ref": "#/components/responses/Error"});
+    }
+    if d.response.1 == "Empty" {
+        o["responses"][d.response.0.to_string()] = json!({"description": "OK (no body)"});
     }
     if d.path.contains("{id}") {
         o["parameters"] =
             json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]);
     }
     o
+}
+
+/// The media type of a request schema: JSON unless it is an upload.
+fn media_type(schema: &str) -> &'static str {
+    match schema {
+        "EvidenceUpload" => "multipart/form-data",
+        "TusChunk" => "application/offset+octet-stream",
+        _ => "application/json",
+    }
 }
 
 fn incident_fields() -> Value {
@@ -154,7 +222,26 @@ pub fn document(routes: &[RouteDoc]) -> Value {
                 "IncidentList": {"type": "object", "properties": {"total": {"type": "integer"}, "items": {"type": "array", "items": {"$ref": "#/components/schemas/Incident"}}}},
                 "Created": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}, "log_index": {"type": "integer"}}},
                 "EdictList": {"type": "object", "properties": {"edicts": {"type": "array", "items": {"type": "object"}}}},
-                "OpenApi": {"type": "object"}
+                "OpenApi": {"type": "object"},
+                "EvidenceUpload": {"type": "object", "required": ["file"], "properties": {
+                    "file": {"type": "string", "contentMediaType": "application/octet-stream", "description": "The file, streamed; several GB are fine"},
+                    "case": {"type": "string", "maxLength": 255},
+                    "incident": {"type": "string", "description": "An incident of the caller's organisation to link the item to"},
+                    "confidential": {"type": "string", "description": "`on`, `true` or `1`: marked confidential"}
+                }},
+                "Evidence": {"type": "object", "required": ["item", "sha256", "bytes", "log_index"], "properties": {
+                    "item": {"type": "string"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    "bytes": {"type": "integer"}, "log_index": {"type": "integer"}
+                }},
+                "TusChunk": {"type": "string", "contentMediaType": "application/offset+octet-stream"},
+                "Upload": {"type": "object", "required": ["id", "offset", "length", "done"], "properties": {
+                    "id": {"type": "string"}, "offset": {"type": "integer"}, "length": {"type": "integer"},
+                    "file_name": {"type": ["string", "null"]}, "case": {"type": ["string", "null"]},
+                    "incident": {"type": ["string", "null"]}, "confidential": {"type": "boolean"},
+                    "created_at": {"type": "string", "format": "date-time"}, "done": {"type": "boolean"},
+                    "item": {"type": "string"}, "sha256": {"type": "string"}, "bytes": {"type": "integer"}, "log_index": {"type": "integer"}
+                }},
+                "Empty": {"type": "null"}
             }
         }
     })

@@ -2,7 +2,7 @@
 //! logged commit per change.
 
 use gawah_core::incident::{Incident, IncidentInput};
-use gawah_core::{Action, Commitment, IncidentId, LogEntry, Salt, Sha256Digest};
+use gawah_core::{Action, Commitment, IncidentId, LogEntry, OrgId, Salt, Sha256Digest, Timestamp};
 use gawah_store::records::{IncidentRow, IncidentWrite};
 use gawah_store::{Change, RecordWrite};
 use serde_json::Value;
@@ -16,13 +16,16 @@ fn content(incident: &Incident) -> Result<Vec<u8>, AppError> {
     serde_json::to_vec(incident).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-fn write(
-    s: &AppState,
-    m: &Member,
+/// The change that writes `version` of an incident of `org` as `actor` at `time`: the record,
+/// and its log entry committing to the canonical content under a fresh salt.
+pub fn incident_change(
+    time: Timestamp,
+    actor: &str,
+    org: &OrgId,
     id: &IncidentId,
     incident: Incident,
     version: u64,
-) -> Result<u64, AppError> {
+) -> Result<Change, AppError> {
     let bytes = content(&incident)?;
     let salt = Salt::random().map_err(|e| AppError::Internal(e.to_string()))?;
     let commitment = Commitment::new(&salt, &Sha256Digest::of(&bytes));
@@ -31,18 +34,36 @@ fn write(
     } else {
         Action::Update
     };
-    let entry = LogEntry::new(s.ledger.clock().now(), m.id.as_str(), action, id.as_str())
+    let entry = LogEntry::new(time, actor, action, id.as_str())
         .with_commitment(commitment)
-        .with_field("org", m.org.as_str());
+        .with_field("org", org.as_str());
     let record = RecordWrite::Incident(IncidentWrite {
         id: id.clone(),
-        org: m.org.clone(),
+        org: org.clone(),
         incident,
         version,
         salt,
         content: bytes,
     });
-    let idx = s.ledger.commit(&[Change { record, entry }])?;
+    Ok(Change { record, entry })
+}
+
+fn write(
+    s: &AppState,
+    m: &Member,
+    id: &IncidentId,
+    incident: Incident,
+    version: u64,
+) -> Result<u64, AppError> {
+    let change = incident_change(
+        s.ledger.clock().now(),
+        m.id.as_str(),
+        &m.org,
+        id,
+        incident,
+        version,
+    )?;
+    let idx = s.ledger.commit(&[change])?;
     idx.first()
         .copied()
         .ok_or_else(|| AppError::Internal("commit returned no index".into()))
@@ -58,6 +79,10 @@ pub fn create(
         return Err(AppError::Forbidden);
     }
     let incident = input.validate().map_err(AppError::Invalid)?;
+    // Only analysts and admins record a verification judgement.
+    if incident.verification_status != "unverified" && !m.role.can_analyse() {
+        return Err(AppError::Forbidden);
+    }
     let id = IncidentId::random().map_err(|e| AppError::Internal(e.to_string()))?;
     let idx = write(s, m, &id, incident, 1)?;
     Ok((id, idx))

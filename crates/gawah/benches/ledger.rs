@@ -273,6 +273,9 @@ fn main() {
     let (t_parse, _) = best_of(1, || {
         stored.iter().filter(|b| LogEntry::parse(b).is_ok()).count()
     });
+    let (t_check, _) = best_of(3, || {
+        stored.iter().filter(|b| LogEntry::check(b).is_ok()).count()
+    });
     let ratio = secs(t_verify) / secs(t_sha_concat);
     println!("\n[4] verify_all, {} entries, 1 checkpoint", o.entries);
     println!(
@@ -294,6 +297,7 @@ fn main() {
     row("attribution: scan entries from SQLite only", t_scan);
     row("attribution: scan + copy out (first read)", t_read);
     row("attribution: LogEntry::parse only", t_parse);
+    row("attribution: LogEntry::check only (verify's)", t_check);
     row("attribution: leaf hash + Frontier only", t_tree);
     println!("  (ratio = verify time / row time)");
     println!(
@@ -303,13 +307,14 @@ fn main() {
         secs(t_verify) / secs(t_sha_each)
     );
     println!(
-        "RESULT verify entries={} verify_s={:.3} sha_concat_s={:.4} sha_each_s={:.4} scan_s={:.3} parse_s={:.3} tree_s={:.3} ratio_concat={:.2} ratio_each={:.2}",
+        "RESULT verify entries={} verify_s={:.3} sha_concat_s={:.4} sha_each_s={:.4} scan_s={:.3} parse_s={:.3} check_s={:.3} tree_s={:.3} ratio_concat={:.2} ratio_each={:.2}",
         o.entries,
         secs(t_verify),
         secs(t_sha_concat),
         secs(t_sha_each),
         secs(t_scan),
         secs(t_parse),
+        secs(t_check),
         secs(t_tree),
         ratio,
         secs(t_verify) / secs(t_sha_each)

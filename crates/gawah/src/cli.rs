@@ -64,6 +64,10 @@ pub enum Command {
     /// The transparency log.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Bulk import from JSON Lines or CSV with an HXL hashtag row (see docs/IMPORT.md).
+    /// Exit 2 if any row was rejected; the others are imported.
+    #[command(subcommand)]
+    Import(ImportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -159,4 +163,23 @@ pub enum TokenCommand {
         #[arg(long)]
         username: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Incidents, into an organisation.
+    Incidents(ImportArgs),
+    /// Edicts and accountability milestones.
+    Edicts(ImportArgs),
+}
+
+/// What `gawah import` takes.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The organisation's name (see `gawah admin org add`).
+    #[arg(long)]
+    pub org: String,
+    /// A JSON Lines file, or a CSV file whose second row holds HXL hashtags.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
 }

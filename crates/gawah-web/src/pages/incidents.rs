@@ -16,7 +16,7 @@ use gawah_store::records::IncidentQuery;
 use serde::Deserialize;
 
 use super::public::dual_date;
-use super::{Page, error_page, render};
+use super::{Page, error_page, province_label, render};
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::records;
@@ -48,14 +48,6 @@ struct ListPage {
 #[derive(Deserialize)]
 struct ListQuery {
     offset: Option<u64>,
-}
-
-fn province_name(code: &str) -> String {
-    PROVINCES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map_or(code, |(_, n)| n)
-        .to_owned()
 }
 
 async fn list(
@@ -90,7 +82,7 @@ async fn list(
             reference: r.incident.reference.unwrap_or_default(),
             title: r.incident.title,
             date: r.incident.date,
-            province: province_name(&r.incident.province),
+            province: province_label(&r.incident.province, ctx.tr.code()),
             status: ctx
                 .tr
                 .t(&format!("status-{}", r.incident.verification_status)),
@@ -115,12 +107,13 @@ struct FormPage {
     input: IncidentInput,
     version: u64,
     errors: Vec<FieldError>,
-    provinces: Vec<(&'static str, &'static str)>,
+    provinces: Vec<(&'static str, String)>,
     types: Vec<(&'static str, String)>,
     precisions: Vec<(&'static str, String)>,
     statuses: Vec<(&'static str, String)>,
     reliability: Vec<&'static str>,
     edicts: Vec<(String, String)>,
+    can_analyse: bool,
 }
 
 impl FormPage {
@@ -173,7 +166,10 @@ async fn form_page(
         input,
         version,
         errors,
-        provinces: PROVINCES.to_vec(),
+        provinces: PROVINCES
+            .iter()
+            .map(|(c, _)| (*c, province_label(c, lang)))
+            .collect(),
         types: VIOLATION_TYPES
             .iter()
             .map(|t| (*t, ctx.tr.t(&format!("domain-{t}"))))
@@ -187,6 +183,7 @@ async fn form_page(
             .map(|p| (*p, ctx.tr.t(&format!("status-{p}"))))
             .collect(),
         reliability: RELIABILITY.to_vec(),
+        can_analyse: ctx.member.as_ref().is_some_and(|m| m.role.can_analyse()),
         edicts: edicts
             .iter()
             .filter(|e| e.domain != "accountability")
@@ -232,13 +229,15 @@ fn input_from(pairs: &[(String, String)]) -> (IncidentInput, String, u64, Vec<Fi
             "perpetrators" => input.perpetrators = v.lines().map(str::to_owned).collect(),
             "exact_location" => input.exact_location = opt(v),
             "source_reliability" => input.source_reliability = opt(v),
-            "source_credibility" if !v.is_empty() => match v.parse() {
-                Ok(c) => input.source_credibility = Some(c),
-                Err(_) => errors.push(FieldError {
-                    field: "source_credibility",
-                    message: "must be 1 to 6".into(),
-                }),
-            },
+            "source_credibility" if !v.is_empty() => {
+                match gawah_core::calendar::to_ascii_digits(v.trim()).parse() {
+                    Ok(c) => input.source_credibility = Some(c),
+                    Err(_) => errors.push(FieldError {
+                        field: "source_credibility",
+                        message: "must be 1 to 6".into(),
+                    }),
+                }
+            }
             "verification_status" => input.verification_status = opt(v),
             "edicts" => input.edicts.push(v.clone()),
             "csrf" => csrf = v.clone(),
@@ -291,6 +290,33 @@ async fn create(
     }
 }
 
+/// An evidence item linked to an incident, as listed on its page.
+struct EvidenceLine {
+    id: String,
+    file_name: String,
+    bytes: u64,
+    size: String,
+    sha256: String,
+    log_index: u64,
+    confidential: bool,
+}
+
+/// A size for people: bytes in the largest binary unit that keeps one decimal meaningful.
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
 /// One line of an incident's history.
 struct HistoryLine {
     log_index: u64,
@@ -314,6 +340,18 @@ struct ShowPage {
     history: Vec<HistoryLine>,
     version: u64,
     can_write: bool,
+    evidence: Vec<EvidenceLine>,
+}
+
+impl ShowPage {
+    /// The message `key`, or `english` until the locales have it.
+    fn label(&self, key: &str, english: &str) -> String {
+        if crate::i18n::Tr::new(crate::lang::Lang::En).has(key) {
+            self.page.tr.t(key)
+        } else {
+            english.to_owned()
+        }
+    }
 }
 
 async fn show(ctx: Ctx, State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
@@ -339,10 +377,11 @@ async fn show(ctx: Ctx, State(state): State<Arc<AppState>>, Path(id): Path<Strin
                 (id, name)
             })
             .collect::<std::collections::HashMap<_, _>>();
-        Ok((row, custody, edicts, members))
+        let evidence = s.ledger.store.incident_items(&row.org, &row.id)?;
+        Ok((row, custody, edicts, members, evidence))
     })
     .await;
-    let (row, custody, edicts, members) = match found {
+    let (row, custody, edicts, members, evidence) = match found {
         Ok(r) => r,
         Err(e) => return error_page(&ctx, &e),
     };
@@ -353,7 +392,7 @@ async fn show(ctx: Ctx, State(state): State<Arc<AppState>>, Path(id): Path<Strin
         id: row.id.to_string(),
         date: dual_date(&i.date, lang),
         precision: ctx.tr.t(&format!("precision-{}", i.date_precision)),
-        province: province_name(&i.province),
+        province: province_label(&i.province, lang),
         status: ctx.tr.t(&format!("status-{}", i.verification_status)),
         types: i
             .violation_types
@@ -383,6 +422,18 @@ async fn show(ctx: Ctx, State(state): State<Arc<AppState>>, Path(id): Path<Strin
             .as_ref()
             .is_some_and(|m| m.role.can_write_records()),
         incident: row.incident.clone(),
+        evidence: evidence
+            .into_iter()
+            .map(|e| EvidenceLine {
+                id: e.item.id.to_string(),
+                file_name: e.item.file_name.unwrap_or_default(),
+                bytes: e.item.bytes,
+                size: human_size(e.item.bytes),
+                sha256: e.item.sha256.to_hex(),
+                log_index: e.item.log_index,
+                confidential: e.confidential,
+            })
+            .collect(),
     };
     render(&page).unwrap_or_else(|e| error_page(&ctx, &e))
 }

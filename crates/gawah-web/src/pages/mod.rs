@@ -63,6 +63,20 @@ fn native_name(l: Lang) -> &'static str {
     }
 }
 
+/// A province's name in `lang`, from the demo dataset's translations; the code if unknown.
+pub fn province_label(code: &str, lang: &str) -> String {
+    static NAMES: std::sync::OnceLock<Vec<gawah_demo::Province>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| gawah_demo::provinces().unwrap_or_default());
+    names.iter().find(|p| p.code == code).map_or_else(
+        || code.to_owned(),
+        |p| match lang {
+            "fa" => p.fa.clone(),
+            "ps" => p.ps.clone(),
+            _ => p.en.clone(),
+        },
+    )
+}
+
 /// Renders a template into a response.
 pub fn render(t: &impl Template) -> Result<Response, AppError> {
     t.render()

@@ -39,6 +39,7 @@ pub fn dual_date(date: &str, lang: &str) -> String {
 /// An edict as the timeline shows it.
 pub struct EdictView {
     id: String,
+    iso: String,
     date: String,
     domain: String,
     domain_label: String,
@@ -53,6 +54,7 @@ fn view(e: &Edict, ctx: &Ctx) -> EdictView {
     let lang = ctx.tr.code();
     EdictView {
         id: e.id.clone(),
+        iso: e.date.clone(),
         date: dual_date(&e.date, lang),
         domain: e.domain.clone(),
         domain_label: ctx.tr.t(&format!("domain-{}", e.domain)),

@@ -7,3 +7,4 @@ mod harness;
 mod login;
 mod logweb;
 mod pages;
+mod upload;

@@ -10,10 +10,10 @@ use gawah_core::edict::Edict;
 use gawah_core::incident::IncidentInput;
 use gawah_core::vocab::Role;
 use gawah_core::{Action, Commitment, IncidentId, LogEntry, Salt, Sha256Digest};
-use gawah_store::records::IncidentWrite;
 use gawah_store::sqlite::OpenMode;
 use gawah_store::{Change, DataDir, Ledger, RecordWrite};
 use gawah_web::auth::{base32, new_secret, totp_uri};
+use gawah_web::records::incident_change;
 
 use super::admin::{add_org, add_user};
 use super::open_ledger_at;
@@ -123,21 +123,16 @@ fn load_incidents(ledger: &Ledger) -> Result<()> {
         let incident = input
             .validate()
             .map_err(|e| anyhow::anyhow!("synthetic incident {}: {e:?}", s.r#ref))?;
-        let content = serde_json::to_vec(&incident)?;
-        let salt = Salt::random()?;
-        let id = IncidentId::random()?;
-        let entry = LogEntry::new(now, documenter.id.as_str(), Action::Create, id.as_str())
-            .with_commitment(Commitment::new(&salt, &Sha256Digest::of(&content)))
-            .with_field("org", org.id.as_str());
-        let record = RecordWrite::Incident(IncidentWrite {
-            id,
-            org: org.id.clone(),
+        let change = incident_change(
+            now,
+            documenter.id.as_str(),
+            &org.id,
+            &IncidentId::random()?,
             incident,
-            version: 1,
-            salt,
-            content,
-        });
-        changes.push(Change { record, entry });
+            1,
+        )
+        .map_err(|e| anyhow::anyhow!("synthetic incident: {e}"))?;
+        changes.push(change);
     }
     ledger.commit(&changes)?;
     Ok(())

@@ -16,12 +16,15 @@
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use gawah_store::ledger::IngestBatch;
 use gawah_store::sqlite::OpenMode;
 use gawah_store::{IngestMeta, Ledger};
+use indicatif::ProgressBar;
 use serde_json::json;
 
 use super::open_ledger;
@@ -30,7 +33,10 @@ use crate::cli::Global;
 use crate::output::{json_line, progress};
 
 /// Commit a batch once it holds this many files,
-const BATCH_FILES: usize = 256;
+/// (growing from `FIRST_BATCH_FILES`, doubling with each batch, so the first files are
+/// acknowledged quickly and a long ingest pays the syncs once per thousand files),
+const BATCH_FILES: usize = 1024;
+const FIRST_BATCH_FILES: usize = 32;
 /// or this many bytes,
 const BATCH_BYTES: u64 = 64 << 20;
 /// or has waited this long for its first file's acknowledgement.
@@ -51,43 +57,92 @@ pub fn run(g: &Global, case_ref: Option<String>, paths: &[PathBuf]) -> Result<Ou
     let files = collect(paths, &mut failed);
     let total: u64 = files.iter().map(|(_, len)| len).sum();
     let bar = progress(total, true);
-    let mut batch = Batch::new(ledger.begin_batch()?);
-    let mut done_bytes = 0u64;
-    for (path, _) in &files {
-        match stage(
-            &ledger,
-            &mut batch.staged,
-            path,
-            case_ref.clone(),
-            &mut |n| bar.set_position(done_bytes + n),
-        ) {
-            Ok(()) => batch.push(path.clone()),
-            Err(e) => {
-                failed += 1;
-                bar.suspend(|| eprintln!("gawah: error: cannot ingest {}: {e:#}", path.display()));
+    // Two stages overlap: this thread commits (syncs, links, records, acknowledges) one batch
+    // while a second thread stages the next (reads, hashes, writes temp files). The channel
+    // holds no batch: the stager hands a batch over only when the committer takes it.
+    let (to_commit, batches) = mpsc::sync_channel::<Batch>(0);
+    let (committed, staging) = thread::scope(|s| {
+        // The sender moves into the stager: when it stops, for any reason, the loop below
+        // ends.
+        let stager = {
+            let (ledger, files, bar, failed) = (&ledger, &files, &bar, &mut failed);
+            s.spawn(move || stage_all(ledger, files, case_ref.as_ref(), bar, failed, to_commit))
+        };
+        let mut committed = 0usize;
+        let mut result = Ok(());
+        for batch in batches.iter() {
+            match batch.commit(&ledger, g.json) {
+                Ok(n) => committed += n,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
             }
         }
-        done_bytes = bar.position();
-        if batch.is_due() {
-            batch.commit(&ledger, g.json)?;
-        }
-    }
-    batch.commit(&ledger, g.json)?;
+        // On an error the stager's next hand-over fails and it stops; its staged blobs are
+        // dropped unrecorded (temp files removed).
+        drop(batches);
+        let staging = stager
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the staging thread panicked")));
+        (result.map(|()| committed), staging)
+    });
+    let committed = committed?;
+    staging?;
     bar.finish_and_clear();
     let cp = ledger.checkpoint()?;
     if !g.json {
         eprintln!(
             "{} files ingested; log size {}; checkpoint signed",
-            batch.committed, cp.size
+            committed, cp.size
         );
     }
     if failed > 0 {
-        bail!(
-            "{failed} file(s) could not be ingested (see above); {} were",
-            batch.committed
-        );
+        bail!("{failed} file(s) could not be ingested (see above); {committed} were");
     }
     Ok(Outcome::Ok)
+}
+
+/// Stages every file into batches and hands each due batch to `to_commit`. Stops early, with
+/// `Ok`, if the committer has gone (it reports its own error).
+fn stage_all(
+    ledger: &Ledger,
+    files: &[(PathBuf, u64)],
+    case_ref: Option<&String>,
+    bar: &ProgressBar,
+    failed: &mut usize,
+    to_commit: mpsc::SyncSender<Batch>,
+) -> Result<()> {
+    let mut batch = Batch::new(ledger.begin_batch()?);
+    let mut limit = FIRST_BATCH_FILES;
+    let mut done_bytes = 0u64;
+    for (path, _) in files {
+        match stage(
+            ledger,
+            &mut batch.staged,
+            path,
+            case_ref.cloned(),
+            &mut |n| bar.set_position(done_bytes + n),
+        ) {
+            Ok(()) => batch.push(path.clone()),
+            Err(e) => {
+                *failed += 1;
+                bar.suspend(|| eprintln!("gawah: error: cannot ingest {}: {e:#}", path.display()));
+            }
+        }
+        done_bytes = bar.position();
+        if batch.is_due(limit) {
+            limit = (limit * 2).min(BATCH_FILES);
+            let next = Batch::new(ledger.begin_batch()?);
+            if to_commit.send(std::mem::replace(&mut batch, next)).is_err() {
+                return Ok(());
+            }
+        }
+    }
+    if !batch.staged.is_empty() {
+        let _ = to_commit.send(batch);
+    }
+    Ok(())
 }
 
 fn stage(
@@ -152,12 +207,11 @@ fn walk(path: &Path, top: bool, out: &mut Vec<(PathBuf, u64)>, failed: &mut usiz
     }
 }
 
+/// Files staged into one batch, in order.
 struct Batch {
-    /// The files staged so far, in the order of `staged`.
     paths: Vec<PathBuf>,
     staged: IngestBatch,
     since: Option<Instant>,
-    committed: usize,
 }
 
 impl Batch {
@@ -166,7 +220,6 @@ impl Batch {
             paths: Vec::new(),
             staged,
             since: None,
-            committed: 0,
         }
     }
 
@@ -175,21 +228,22 @@ impl Batch {
         self.paths.push(path);
     }
 
-    fn is_due(&self) -> bool {
-        self.staged.len() >= BATCH_FILES
+    fn is_due(&self, files: usize) -> bool {
+        self.staged.len() >= files
             || self.staged.bytes() >= BATCH_BYTES
             || self.since.is_some_and(|t| t.elapsed() >= BATCH_WAIT)
     }
 
-    /// Commits the batch and prints one acknowledgement per file.
-    fn commit(&mut self, ledger: &Ledger, json: bool) -> Result<()> {
+    /// Makes the batch's blobs durable, records them in one transaction, and only then prints
+    /// one acknowledgement per file. Returns how many were committed.
+    fn commit(self, ledger: &Ledger, json: bool) -> Result<usize> {
         if self.staged.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
-        let paths = std::mem::take(&mut self.paths);
-        let staged = std::mem::replace(&mut self.staged, ledger.begin_batch()?);
-        let done = ledger.commit_batch(staged).context("recording the batch")?;
-        for (path, item) in paths.iter().zip(&done) {
+        let done = ledger
+            .commit_batch(self.staged)
+            .context("recording the batch")?;
+        for (path, item) in self.paths.iter().zip(&done) {
             if json {
                 json_line(
                     &json!({"item": item.item.as_str(), "path": path, "sha256": item.sha256.to_hex(), "bytes": item.bytes, "log_index": item.log_index}),
@@ -204,8 +258,6 @@ impl Batch {
                 );
             }
         }
-        self.committed += done.len();
-        self.since = None;
-        Ok(())
+        Ok(done.len())
     }
 }

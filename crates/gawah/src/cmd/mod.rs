@@ -2,6 +2,7 @@
 
 mod admin;
 mod demo;
+mod import;
 mod ingest;
 mod item;
 mod log;
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             secure_cookies,
         } => serve::run(g, listen, demo, secure_cookies),
         Command::Admin(c) => admin::run(g, c),
+        Command::Import(c) => import::run(g, c),
     }
 }
 
