@@ -13,7 +13,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 
 use crate::error::StoreError;
 use crate::store::{
-    Change, CustodyEvent, EntryVisitor, ItemRecord, LogHead, RecordWrite, Store, StoredCheckpoint,
+    Change, CustodyEvent, EntryVisitor, ItemRecord, LogHead, NewItem, RecordWrite, Store,
+    StoredCheckpoint,
 };
 
 /// Schema migrations, in order; `PRAGMA user_version` counts how many have run.
@@ -211,6 +212,30 @@ impl HashReader for ConnReader<'_> {
     }
 }
 
+/// Inserts an evidence item row, recorded as entry `idx` at `created_ms`.
+pub(crate) fn insert_item(
+    tx: &Connection,
+    item: &NewItem,
+    created_ms: i64,
+    idx: i64,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO items (id, sha256, bytes, salt, case_ref, file_name, created_at, log_index)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        item.id.as_str(),
+        item.sha256.to_hex(),
+        to_i64(item.bytes)?,
+        &item.salt.0[..],
+        item.case_ref,
+        item.file_name,
+        created_ms,
+        idx
+    ])?;
+    Ok(())
+}
+
 /// Writes one change inside the caller's transaction; returns its log index.
 fn write_change(
     tx: &Connection,
@@ -237,22 +262,7 @@ fn write_change(
     .execute(params![idx, e.subject, e.action.as_str(), e.actor, e.time.millis()])?;
     match &change.record {
         RecordWrite::None => {}
-        RecordWrite::Item(item) => {
-            tx.prepare_cached(
-                "INSERT INTO items (id, sha256, bytes, salt, case_ref, file_name, created_at, log_index)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![
-                item.id.as_str(),
-                item.sha256.to_hex(),
-                to_i64(item.bytes)?,
-                &item.salt.0[..],
-                item.case_ref,
-                item.file_name,
-                e.time.millis(),
-                idx
-            ])?;
-        }
+        RecordWrite::Item(item) => insert_item(tx, item, e.time.millis(), idx)?,
         other => crate::sqlite_records::write_record(tx, idx, e.time, other)?,
     }
     Ok(index)

@@ -21,20 +21,7 @@ pub(crate) fn write_evidence(
     e: &EvidenceWrite,
 ) -> Result<(), StoreError> {
     let item = &e.item;
-    tx.prepare_cached(
-        "INSERT INTO items (id, sha256, bytes, salt, case_ref, file_name, created_at, log_index)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        item.id.as_str(),
-        item.sha256.to_hex(),
-        to_i64(item.bytes)?,
-        &item.salt.0[..],
-        item.case_ref,
-        item.file_name,
-        now,
-        idx
-    ])?;
+    crate::sqlite::insert_item(tx, item, now, idx)?;
     tx.prepare_cached(
         "INSERT INTO item_owners (item_id, org_id, member_id, confidential) VALUES (?1, ?2, ?3, ?4)",
     )?
