@@ -2,12 +2,14 @@
 // Debian's Chromium, signing in, and axe-core.
 
 import { spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash, createHmac } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -202,4 +204,73 @@ export async function runAxe(page) {
     });
     return { violations: r.violations.map(brief), incomplete: r.incomplete.map(brief) };
   });
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * A real PNG (8-bit RGB, no interlace) of `width` × `height` pixels, coloured by
+ * `pixel(x, y) → [r, g, b]`: small test photos, made here rather than checked in.
+ */
+export function makePng(width, height, pixel) {
+  const raw = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * (width * 3 + 1);
+    raw[row] = 0; // filter: none
+    for (let x = 0; x < width; x++) raw.set(pixel(x, y), row + 1 + x * 3);
+  }
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // bit depth 8, colour type RGB
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** Lowercase hex SHA-256, as the incident page shows it. */
+export const sha256Hex = (buf) => createHash('sha256').update(buf).digest('hex');
+
+/**
+ * Writes `data` to a new temporary file named `name` and returns its path: a file on disk has
+ * a stable modification time, which the upload script's resume key includes.
+ */
+export function tempFile(name, data) {
+  const dir = mkdtempSync(join(tmpdir(), 'gawah-browser-'));
+  const path = join(dir, name);
+  writeFileSync(path, data);
+  return path;
+}
+
+/** Records the upload requests of `page` (method, path, Upload-Offset) from now on. */
+export function recordUploads(page) {
+  const seen = [];
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (url.pathname.startsWith('/api/v1/uploads') || url.pathname.endsWith('/evidence')) {
+      seen.push({ method: r.method(), path: url.pathname, offset: r.headers()['upload-offset'] });
+    }
+  });
+  return seen;
 }

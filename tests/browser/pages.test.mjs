@@ -7,7 +7,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { launchBrowser, repoRoot, runAxe, screenshotDir, signIn, startServer, withAxe } from './lib.mjs';
+import {
+  launchBrowser, makePng, repoRoot, runAxe, screenshotDir, sha256Hex, signIn, startServer, tempFile, withAxe,
+} from './lib.mjs';
 
 const LANGS = ['en', 'fa', 'ps'];
 const DIR = { en: 'ltr', fa: 'rtl', ps: 'rtl' };
@@ -103,6 +105,11 @@ describe('pages', () => {
     await page.locator('form.record-form button[type="submit"]').click();
     await page.waitForURL(/\/incidents\/[^/]+$/);
     PAGES.find((p) => p[0] === 'incident')[1] = new URL(page.url()).pathname;
+    // A photo, so that the page shows evidence and its intake in the history.
+    const png = makePng(40, 30, (x, y) => [200 - x, 120 + y, 90]);
+    await page.locator('form.evidence-form input[type="file"]').setInputFiles(tempFile('عکس آرایشگاه.png', png));
+    await page.locator('form.evidence-form button[type="submit"]').click();
+    await page.locator('table.evidence tbody tr', { hasText: sha256Hex(png) }).waitFor();
     await page.close();
   });
 

@@ -48,6 +48,10 @@ id_kinds! {
     OrgKind OrgId "org_" "an organisation";
     MemberKind MemberId "mem_" "a member";
     IncidentKind IncidentId "inc_" "an incident";
+    PersonKind PersonId "per_" "a person";
+    TestimonyKind TestimonyId "tst_" "a testimony";
+    ActKind ActId "act_" "an act";
+    ErasureKind ErasureId "era_" "an erasure request";
 }
 
 /// A typed id.

@@ -81,6 +81,36 @@ pub struct Incident {
     pub edicts: Vec<String>,
 }
 
+/// The confidential fields of an incident: only ever stored sealed.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentConfidential {
+    /// The exact place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exact_location: Option<String>,
+}
+
+impl std::fmt::Debug for IncidentConfidential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IncidentConfidential(<redacted>)")
+    }
+}
+
+impl Incident {
+    /// Takes the confidential fields out, leaving the internal ones.
+    pub fn split(mut self) -> (Incident, IncidentConfidential) {
+        let confidential = IncidentConfidential {
+            exact_location: self.exact_location.take(),
+        };
+        (self, confidential)
+    }
+
+    /// Puts opened confidential fields back.
+    pub fn join(mut self, confidential: IncidentConfidential) -> Incident {
+        self.exact_location = confidential.exact_location;
+        self
+    }
+}
+
 /// One thing wrong with one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {

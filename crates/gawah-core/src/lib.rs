@@ -7,20 +7,28 @@
 //! - [`entry`]: the log entry schema and its canonical JSON bytes.
 //! - [`ids`]: typed identifiers for records.
 //! - [`random`]: the one place randomness comes from.
+//! - [`seal`]: envelope encryption of confidential fields and files.
 //!
 //! Invariant: nothing in this crate knows about storage, HTTP or the command line.
 
 pub mod calendar;
+pub mod classify;
 pub mod clock;
 pub mod commitment;
 pub mod edict;
 pub mod entry;
 pub mod ids;
 pub mod incident;
+pub mod person;
 pub mod random;
+pub mod seal;
+pub mod testimony;
 pub mod vocab;
 
 pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
 pub use commitment::{Commitment, Salt, Sha256Digest};
 pub use entry::{Action, EntryError, LogEntry, MAX_ENTRY_BYTES};
-pub use ids::{Id, IdError, IdKind, IncidentId, ItemId, MemberId, OrgId};
+pub use ids::{
+    ActId, ErasureId, Id, IdError, IdKind, IncidentId, ItemId, MemberId, OrgId, PersonId,
+    TestimonyId,
+};

@@ -51,6 +51,15 @@ impl Role {
     pub fn can_analyse(self) -> bool {
         matches!(self, Role::Admin | Role::Analyst)
     }
+
+    /// Whether this role may read confidential fields (names, contacts, exact places,
+    /// statements, confidential files). Every such read is logged. Viewers never may.
+    pub fn can_read_confidential(self) -> bool {
+        matches!(
+            self,
+            Role::Admin | Role::Documenter | Role::Analyst | Role::Legal
+        )
+    }
 }
 
 impl FromStr for Role {

@@ -58,13 +58,25 @@ impl Frontier {
     ///
     /// If the tree already holds `u64::MAX` leaves, which no real log reaches.
     pub fn append(&mut self, leaf: Hash) -> Vec<(NodeId, Hash)> {
+        let mut completed = Vec::with_capacity(2);
+        self.append_with(leaf, |id, hash| completed.push((id, *hash)));
+        completed
+    }
+
+    /// [`append`](Frontier::append) without allocating: calls `completed` with each subtree
+    /// the leaf completes, in the same order (the leaf itself first).
+    ///
+    /// # Panics
+    ///
+    /// As [`append`](Frontier::append).
+    pub fn append_with(&mut self, leaf: Hash, mut completed: impl FnMut(NodeId, &Hash)) {
         let new_size = self
             .size
             .checked_add(1)
             .unwrap_or_else(|| panic!("log size overflows u64"));
         let mut id = NodeId::leaf(self.size);
         let mut hash = leaf;
-        let mut completed = vec![(id, hash)];
+        completed(id, &hash);
         while (self.size >> id.level) & 1 == 1 {
             // A set bit at this level means the frontier ends with a subtree of this level.
             let Some(left) = self.hashes.pop() else {
@@ -72,11 +84,10 @@ impl Frontier {
             };
             hash = node_hash(&left, &hash);
             id = NodeId::new(id.level + 1, id.index >> 1);
-            completed.push((id, hash));
+            completed(id, &hash);
         }
         self.hashes.push(hash);
         self.size = new_size;
-        completed
     }
 }
 

@@ -23,7 +23,9 @@ use zeroize::Zeroizing;
 use crate::blob::BlobError;
 use crate::blob_local::LocalBlobStore;
 use crate::error::StoreError;
+use crate::keys::{KeyError, Keyring};
 use crate::sqlite::{OpenMode, SqliteStore};
+use gawah_core::seal::KeySource;
 
 /// The data dir layout version this build writes.
 pub const LAYOUT_VERSION: u32 = 1;
@@ -84,6 +86,9 @@ pub enum DataDirError {
     /// The store refused to open.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The keys could not be made or unlocked.
+    #[error(transparent)]
+    Keys(#[from] KeyError),
     /// The blob store refused to open.
     #[error(transparent)]
     Blob(#[from] BlobError),
@@ -104,9 +109,15 @@ pub struct DataDir {
 }
 
 impl DataDir {
-    /// Creates a new data dir at `path` (absent or empty) with a fresh signing key.
-    /// Returns the opened dir.
-    pub fn init(path: &Path, origin: Option<&str>) -> Result<Self, DataDirError> {
+    /// Creates a new data dir at `path` (absent or empty) with a fresh signing key and a
+    /// keyring unlocked by `keys`. Returns the opened dir and the unlocked keyring.
+    pub fn init(
+        path: &Path,
+        origin: Option<&str>,
+        keys: &KeySource,
+    ) -> Result<(Self, Keyring), DataDirError> {
+        // Refused before anything is written: a weak passphrase leaves no half-made dir.
+        let (keyring, ring_row, instance_key) = Keyring::create(keys)?;
         if path.exists()
             && fs::read_dir(path)
                 .map_err(io_err(path.display()))?
@@ -142,7 +153,7 @@ impl DataDir {
             &path.join(KEY),
             encode_private_key(&signer, &seed).as_bytes(),
         )?;
-        SqliteStore::create(&path.join(DB))?;
+        SqliteStore::create(&path.join(DB))?.init_keyring(&ring_row, &instance_key)?;
         LocalBlobStore::open(&path.join(BLOBS))?;
         let config = Config {
             layout: LAYOUT_VERSION,
@@ -155,10 +166,13 @@ impl DataDir {
         // The config goes last: a data dir without it is an unfinished init, never opened.
         write_new(&path.join(CONFIG), text.as_bytes())?;
         fsync_dir(path)?;
-        Ok(Self {
-            path: path.to_owned(),
-            config,
-        })
+        Ok((
+            Self {
+                path: path.to_owned(),
+                config,
+            },
+            keyring,
+        ))
     }
 
     /// Opens an existing data dir and checks its config.

@@ -27,7 +27,11 @@ use gawah_log::{Checkpoint, NoteSigner};
 
 use crate::blob::{BatchWriter, BlobBatch, BlobError, BlobReceipt, BlobStore, BlobWriter};
 use crate::error::StoreError;
-use crate::store::{Change, Database, LogHead, NewItem, RecordWrite, StoredCheckpoint};
+use crate::keys::INSTANCE_SCOPE;
+use crate::keys::{KeyError, Keyring};
+use crate::sealed_blob::{SealedContent, SealingWriter, content_binding};
+use crate::store::{Change, Database, ItemMeta, LogHead, NewItem, RecordWrite, StoredCheckpoint};
+use crate::vault::Vault;
 
 /// Copy buffer size: large enough for full disk throughput, small enough for constant memory.
 const CHUNK: usize = 1 << 20;
@@ -48,6 +52,14 @@ pub enum LedgerError {
     /// Randomness was unavailable.
     #[error(transparent)]
     Random(#[from] gawah_core::random::RandomError),
+    /// The operation needs the keys, and they were not unlocked.
+    #[error(
+        "this needs the keys: give the passphrase file (--passphrase-file or GAWAH_PASSPHRASE_FILE) or key file (--key-file or GAWAH_KEY_FILE)"
+    )]
+    Locked,
+    /// A key could not be made or used.
+    #[error(transparent)]
+    Keys(#[from] KeyError),
 }
 
 /// Who ingests, and what to record beside the content.
@@ -57,6 +69,18 @@ pub struct IngestMeta {
     pub case_ref: Option<String>,
     /// The original file name (final component).
     pub file_name: Option<String>,
+    /// Confidential: the content is sealed as it is written, and its SHA-256 and salt are
+    /// stored only sealed.
+    pub confidential: bool,
+}
+
+/// An item's sealed metadata and data key, to store with it.
+#[derive(Debug, Clone, Default)]
+pub struct SealedMeta {
+    /// [`ItemMeta`] sealed, bound to `items.sealed` of the item.
+    pub sealed: Option<Vec<u8>>,
+    /// The item's new data key.
+    pub data_key: Option<crate::keys::DataKeyRow>,
 }
 
 /// A blob made durable but not yet recorded.
@@ -114,6 +138,7 @@ pub struct Ledger {
     signer: NoteSigner,
     clock: Arc<dyn Clock>,
     actor: String,
+    keys: Option<Arc<Keyring>>,
 }
 
 impl Ledger {
@@ -131,7 +156,27 @@ impl Ledger {
             signer,
             clock,
             actor: actor.to_owned(),
+            keys: None,
         }
+    }
+
+    /// This ledger with an unlocked keyring, for operations on confidential data.
+    pub fn with_keys(mut self, keys: Arc<Keyring>) -> Self {
+        self.keys = Some(keys);
+        self
+    }
+
+    /// The unlocked keyring; an error if the ledger was opened without keys.
+    pub fn keys(&self) -> Result<&Keyring, LedgerError> {
+        self.keys.as_deref().ok_or(LedgerError::Locked)
+    }
+
+    /// The keyring with the store its keys are in; an error if the ledger is locked.
+    pub fn vault(&self) -> Result<crate::vault::Vault<'_>, LedgerError> {
+        Ok(crate::vault::Vault {
+            keys: self.keys()?,
+            store: self.store.as_key_store(),
+        })
     }
 
     /// The log's origin.
@@ -151,11 +196,126 @@ impl Ledger {
         meta: IngestMeta,
         progress: &mut dyn FnMut(u64),
     ) -> Result<Staged, LedgerError> {
+        if meta.confidential {
+            let mut writer = self.create_sealed(INSTANCE_SCOPE)?;
+            copy(input, &mut writer, progress)?;
+            let content = writer.finish().map_err(|e| BlobError::io("seal", e))?;
+            let (content, blob) = content.commit()?;
+            let item = self.sealed_item(content, blob, &meta)?;
+            return Ok(Staged { item });
+        }
+        let (id, salt) = self.new_ids()?;
+        let sealed = self.seal_meta(INSTANCE_SCOPE, &id, &meta)?;
         let mut writer = self.blobs.create()?;
         copy(input, &mut writer, progress)?;
-        let (id, salt) = self.new_ids()?;
         let receipt = writer.commit()?;
-        Ok(Staged::new(id, salt, receipt, meta))
+        Ok(Staged::new(id, salt, receipt, meta, sealed))
+    }
+
+    /// The new item `id`'s data key in `scope` and its confidential metadata sealed under
+    /// it. Needs the keys unless there is no metadata to seal.
+    pub fn seal_meta(
+        &self,
+        scope: &str,
+        id: &ItemId,
+        meta: &IngestMeta,
+    ) -> Result<SealedMeta, LedgerError> {
+        if meta.file_name.is_none() && self.keys.is_none() {
+            return Ok(SealedMeta::default());
+        }
+        let vault = self.vault()?;
+        let key = vault.record_key(scope, id.as_str(), 1)?;
+        let item_meta = ItemMeta {
+            file_name: meta.file_name.clone(),
+            ..ItemMeta::default()
+        };
+        let sealed = Vault::seal_json(&key.key, "items", "sealed", id.as_str(), &item_meta)?;
+        Ok(SealedMeta {
+            sealed: Some(sealed),
+            data_key: key.new,
+        })
+    }
+
+    /// The original bytes of an item, streamed (opened with the item's data key if the file
+    /// is sealed). The caller logs the read when a person will see them.
+    pub fn open_content(
+        &self,
+        item: &crate::store::ItemRecord,
+    ) -> Result<Box<dyn Read + Send>, LedgerError> {
+        let blob = self.blobs.open(&item.blob_sha256)?;
+        if !item.blob_sealed() {
+            return Ok(blob);
+        }
+        let key = self.vault()?.key(item.id.as_str())?;
+        let reader =
+            gawah_core::seal::SealReader::new(blob, &key, content_binding(item.id.as_str()))
+                .map_err(|e| BlobError::io(format!("open sealed {}", item.id), e))?;
+        Ok(Box::new(reader))
+    }
+
+    /// Starts sealing the content of a new item of `scope` into a new blob: the way every
+    /// upload and every confidential ingest is stored.
+    pub fn create_sealed(
+        &self,
+        scope: &str,
+    ) -> Result<SealingWriter<Box<dyn crate::blob::BlobWriter>>, LedgerError> {
+        let (id, salt) = self.new_ids()?;
+        let key = self.vault()?.record_key(scope, id.as_str(), 1)?;
+        let writer = self.blobs.create()?;
+        SealingWriter::new(writer, id, salt, key)
+            .map_err(|e| LedgerError::Blob(BlobError::io("seal", e)))
+    }
+
+    fn confidential_meta(&self, meta: &IngestMeta, sha256: &Sha256Digest, salt: &Salt) -> ItemMeta {
+        ItemMeta {
+            file_name: meta.file_name.clone(),
+            sha256: meta.confidential.then(|| sha256.to_hex()),
+            salt: meta.confidential.then(|| salt.to_hex()),
+        }
+    }
+
+    /// The record of sealed content made durable at `blob`: its metadata (and, if
+    /// confidential, its SHA-256 and salt) sealed under its data key.
+    pub fn sealed_item(
+        &self,
+        content: SealedContent<()>,
+        blob: Sha256Digest,
+        meta: &IngestMeta,
+    ) -> Result<NewItem, LedgerError> {
+        let item_meta = self.confidential_meta(meta, &content.sha256, &content.salt);
+        let sealed = Vault::seal_json(
+            &content.key.key,
+            "items",
+            "sealed",
+            content.id.as_str(),
+            &item_meta,
+        )?;
+        Ok(NewItem {
+            id: content.id,
+            sha256: content.sha256,
+            bytes: content.bytes,
+            salt: content.salt,
+            case_ref: meta.case_ref.clone(),
+            sealed: Some(sealed),
+            data_key: content.key.new,
+            blob_sha256: Some(blob),
+            confidential: meta.confidential,
+        })
+    }
+
+    /// Opens an item's confidential metadata. The caller logs the read.
+    pub fn open_meta(&self, item: &crate::store::ItemRecord) -> Result<ItemMeta, LedgerError> {
+        match &item.sealed {
+            Some(sealed) => {
+                Ok(self
+                    .vault()?
+                    .open_json("items", "sealed", item.id.as_str(), sealed)?)
+            }
+            None => Ok(ItemMeta {
+                file_name: item.file_name.clone(),
+                ..ItemMeta::default()
+            }),
+        }
     }
 
     /// The id and commitment salt of a new item (made before its blob is finished, so that
@@ -182,14 +342,53 @@ impl Ledger {
         meta: IngestMeta,
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), LedgerError> {
+        if meta.confidential {
+            let (id, salt) = self.new_ids()?;
+            let key = self.vault()?.record_key(INSTANCE_SCOPE, id.as_str(), 1)?;
+            let inner = batch.blobs.create()?;
+            let mut writer =
+                SealingWriter::new(inner, id, salt, key).map_err(|e| BlobError::io("seal", e))?;
+            copy(input, &mut writer, progress)?;
+            let content = writer.finish().map_err(|e| BlobError::io("seal", e))?;
+            let SealedContent {
+                writer: inner,
+                id,
+                salt,
+                key,
+                sha256,
+                bytes,
+            } = content;
+            // As below: nothing after `finish` can fail.
+            let item_meta = self.confidential_meta(&meta, &sha256, &salt);
+            let sealed = Vault::seal_json(&key.key, "items", "sealed", id.as_str(), &item_meta)?;
+            let receipt = inner.finish()?;
+            batch.bytes += bytes;
+            batch.staged.push(Staged {
+                item: NewItem {
+                    id,
+                    sha256,
+                    bytes,
+                    salt,
+                    case_ref: meta.case_ref,
+                    sealed: Some(sealed),
+                    data_key: key.new,
+                    blob_sha256: Some(receipt.sha256),
+                    confidential: true,
+                },
+            });
+            return Ok(());
+        }
         let (id, salt) = self.new_ids()?;
+        let sealed = self.seal_meta(INSTANCE_SCOPE, &id, &meta)?;
         let mut writer = batch.blobs.create()?;
         copy(input, &mut writer, progress)?;
         // `finish` adds the blob to the blob batch; nothing after it can fail, so the blob
         // batch and the staged items stay in step.
         let receipt = writer.finish()?;
         batch.bytes += receipt.bytes;
-        batch.staged.push(Staged::new(id, salt, receipt, meta));
+        batch
+            .staged
+            .push(Staged::new(id, salt, receipt, meta, sealed));
         Ok(())
     }
 
@@ -200,10 +399,13 @@ impl Ledger {
         let receipts = blobs.commit()?;
         // Every blob is durable under its key from here on.
         if receipts.len() != staged.len()
-            || receipts
-                .iter()
-                .zip(&staged)
-                .any(|(r, s)| r.sha256 != s.item.sha256 || r.bytes != s.item.bytes)
+            || receipts.iter().zip(&staged).any(|(r, s)| {
+                let (sha, bytes) = match s.item.blob_sha256 {
+                    Some(blob) => (blob, gawah_core::seal::stream::sealed_len(s.item.bytes)),
+                    None => (s.item.sha256, s.item.bytes),
+                };
+                r.sha256 != sha || r.bytes != bytes
+            })
         {
             return Err(LedgerError::Blob(BlobError::io(
                 "blob batch",
@@ -353,6 +555,12 @@ impl Written for Box<dyn BlobWriter> {
     }
 }
 
+impl<W: Write> Written for SealingWriter<W> {
+    fn written(&self) -> u64 {
+        SealingWriter::written(self)
+    }
+}
+
 impl Written for Box<dyn BatchWriter + '_> {
     fn written(&self) -> u64 {
         self.as_ref().written()
@@ -360,7 +568,13 @@ impl Written for Box<dyn BatchWriter + '_> {
 }
 
 impl Staged {
-    fn new(id: ItemId, salt: Salt, receipt: BlobReceipt, meta: IngestMeta) -> Self {
+    fn new(
+        id: ItemId,
+        salt: Salt,
+        receipt: BlobReceipt,
+        meta: IngestMeta,
+        sealed: SealedMeta,
+    ) -> Self {
         Self {
             item: NewItem {
                 id,
@@ -368,7 +582,10 @@ impl Staged {
                 bytes: receipt.bytes,
                 salt,
                 case_ref: meta.case_ref,
-                file_name: meta.file_name,
+                sealed: sealed.sealed,
+                data_key: sealed.data_key,
+                blob_sha256: None,
+                confidential: false,
             },
         }
     }

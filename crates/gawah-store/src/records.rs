@@ -83,8 +83,14 @@ pub struct IncidentWrite {
     pub version: u64,
     /// The commitment salt of this version.
     pub salt: Salt,
-    /// The canonical bytes the commitment covers.
+    /// The canonical bytes the commitment covers, sealed under the record's data key (bound
+    /// to `record_versions.content` of `<id>@<version>`).
     pub content: Vec<u8>,
+    /// The confidential fields of this version, sealed under the record's data key (bound to
+    /// `incidents.sealed` of the id); `incident` carries none of them.
+    pub sealed: Option<Vec<u8>>,
+    /// The record's data key, with version 1.
+    pub data_key: Option<crate::keys::DataKeyRow>,
 }
 
 /// A stored incident.
@@ -102,6 +108,8 @@ pub struct IncidentRow {
     pub created_at: Timestamp,
     /// Last changed.
     pub updated_at: Timestamp,
+    /// The confidential fields, sealed (see [`IncidentWrite::sealed`]).
+    pub sealed: Option<Vec<u8>>,
 }
 
 /// A stored version of a record.
@@ -175,6 +183,11 @@ pub struct NewUpload {
     pub confidential: bool,
     /// When it was created.
     pub created_at: Timestamp,
+    /// Its metadata (the file name) sealed under the upload's data key, bound to
+    /// `uploads.sealed` of the id.
+    pub sealed: Option<Vec<u8>>,
+    /// The upload's data key (it also encrypts the partial file).
+    pub data_key: Option<crate::keys::DataKeyRow>,
 }
 
 /// The item a finished upload became.
@@ -182,8 +195,8 @@ pub struct NewUpload {
 pub struct UploadDone {
     /// The item.
     pub item: gawah_core::ItemId,
-    /// SHA-256 of its content.
-    pub sha256: gawah_core::Sha256Digest,
+    /// SHA-256 of its content; `None` for a confidential item (sealed with it).
+    pub sha256: Option<gawah_core::Sha256Digest>,
     /// Its size.
     pub bytes: u64,
     /// Index of its intake entry.
@@ -215,6 +228,8 @@ pub struct UploadRow {
     pub created_at: Timestamp,
     /// The item it became, once finished.
     pub done: Option<UploadDone>,
+    /// Its sealed metadata (see [`NewUpload::sealed`]).
+    pub sealed: Option<Vec<u8>>,
 }
 
 /// Evidence uploads: the items linked to incidents, and the state of resumable uploads (which
@@ -241,7 +256,15 @@ pub trait UploadStore: Send + Sync {
 }
 
 /// Reads of the case database, and authentication state that is not a record.
-pub trait RecordStore: Send + Sync + UploadStore {
+pub trait RecordStore:
+    Send
+    + Sync
+    + UploadStore
+    + PeopleStore
+    + DispositionStore
+    + DerivativeStore
+    + crate::intake::IntakeStore
+{
     /// Every organisation.
     fn orgs(&self) -> Result<Vec<OrgRow>, StoreError>;
     /// An organisation by name.
@@ -280,4 +303,257 @@ pub trait RecordStore: Send + Sync + UploadStore {
     fn versions(&self, subject: &str) -> Result<Vec<RecordVersion>, StoreError>;
     /// Organisations that endorsed the declaration, with the time.
     fn endorsements(&self) -> Result<Vec<(OrgRow, Timestamp)>, StoreError>;
+}
+
+/// A new version of a record with sealed fields (a person or a testimony): version 1
+/// creates it.
+#[derive(Debug, Clone)]
+pub struct SealedWrite {
+    /// The record's id.
+    pub id: String,
+    /// Its organisation.
+    pub org: OrgId,
+    /// The new version number; the stored one must be one less.
+    pub version: u64,
+    /// The internal fields as JSON (stored in the clear).
+    pub internal: String,
+    /// The confidential fields, sealed under the record's data key (bound to
+    /// `<table>.sealed` of the id).
+    pub sealed: Vec<u8>,
+    /// The commitment salt of this version.
+    pub salt: Salt,
+    /// The canonical bytes the commitment covers, sealed (bound to `record_versions.content`
+    /// of `<id>@<version>`).
+    pub content: Vec<u8>,
+    /// The record's data key, with version 1.
+    pub data_key: Option<crate::keys::DataKeyRow>,
+}
+
+/// A person, written as a [`SealedWrite`].
+#[derive(Debug, Clone)]
+pub struct PersonWrite {
+    /// The record.
+    pub record: SealedWrite,
+}
+
+/// A testimony, written as a [`SealedWrite`], given in an incident, by a person if known.
+#[derive(Debug, Clone)]
+pub struct TestimonyWrite {
+    /// The record.
+    pub record: SealedWrite,
+    /// The incident (of the same organisation).
+    pub incident: IncidentId,
+    /// The person who gave it, if recorded (of the same organisation).
+    pub person: Option<gawah_core::PersonId>,
+}
+
+/// An act within an incident: a violation, its victims and its perpetrators.
+#[derive(Debug, Clone)]
+pub struct ActWrite {
+    /// Its id.
+    pub id: gawah_core::ActId,
+    /// The organisation of the incident and the people.
+    pub org: OrgId,
+    /// The incident.
+    pub incident: IncidentId,
+    /// The violation type.
+    pub violation_type: String,
+    /// Victims.
+    pub victims: Vec<gawah_core::PersonId>,
+    /// Perpetrators.
+    pub perpetrators: Vec<gawah_core::PersonId>,
+}
+
+/// A stored record with sealed fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedRow {
+    /// Its id.
+    pub id: String,
+    /// Its organisation.
+    pub org: OrgId,
+    /// The internal fields as JSON.
+    pub internal: String,
+    /// The confidential fields, sealed; `None` once shredded.
+    pub sealed: Option<Vec<u8>>,
+    /// Current version.
+    pub version: u64,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+}
+
+/// A stored testimony.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestimonyRow {
+    /// The record.
+    pub record: SealedRow,
+    /// Its incident.
+    pub incident: IncidentId,
+    /// Who gave it, if recorded.
+    pub person: Option<gawah_core::PersonId>,
+}
+
+/// A stored act.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActRow {
+    /// Its id.
+    pub id: gawah_core::ActId,
+    /// The violation type.
+    pub violation_type: String,
+    /// Victims.
+    pub victims: Vec<gawah_core::PersonId>,
+    /// Perpetrators.
+    pub perpetrators: Vec<gawah_core::PersonId>,
+}
+
+/// Reads of people, acts and testimonies.
+pub trait PeopleStore: Send + Sync {
+    /// A person of an organisation.
+    fn person(
+        &self,
+        org: &OrgId,
+        id: &gawah_core::PersonId,
+    ) -> Result<Option<SealedRow>, StoreError>;
+    /// An organisation's people, by id.
+    fn people(&self, org: &OrgId) -> Result<Vec<SealedRow>, StoreError>;
+    /// A testimony of an organisation.
+    fn testimony(
+        &self,
+        org: &OrgId,
+        id: &gawah_core::TestimonyId,
+    ) -> Result<Option<TestimonyRow>, StoreError>;
+    /// The testimonies given in an incident, oldest first.
+    fn incident_testimonies(
+        &self,
+        org: &OrgId,
+        incident: &IncidentId,
+    ) -> Result<Vec<TestimonyRow>, StoreError>;
+    /// The acts of an incident.
+    fn incident_acts(&self, org: &OrgId, incident: &IncidentId) -> Result<Vec<ActRow>, StoreError>;
+}
+
+/// A request to erase a record (crypto-shredding), made by one admin.
+#[derive(Debug, Clone)]
+pub struct ErasureRequestWrite {
+    /// The request's id.
+    pub id: gawah_core::ErasureId,
+    /// The organisation of the record and the admin.
+    pub org: OrgId,
+    /// The record to erase (a person or a testimony of the organisation).
+    pub record: String,
+    /// The admin who asks.
+    pub requested_by: MemberId,
+}
+
+/// The approval of an erasure by a second admin: destroys the record's data key in the same
+/// transaction.
+#[derive(Debug, Clone)]
+pub struct ErasureApproveWrite {
+    /// The request.
+    pub id: gawah_core::ErasureId,
+    /// The organisation.
+    pub org: OrgId,
+    /// The approving admin; must not be the one who asked.
+    pub approved_by: MemberId,
+}
+
+/// An erasure request as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErasureRow {
+    /// Its id.
+    pub id: gawah_core::ErasureId,
+    /// The record.
+    pub record: String,
+    /// Who asked.
+    pub requested_by: MemberId,
+    /// The entry that logged the request.
+    pub request_index: u64,
+    /// Who approved, once approved (the record is then erased).
+    pub approved_by: Option<MemberId>,
+    /// The entry that logged the approval.
+    pub approve_index: Option<u64>,
+}
+
+/// Erasures and the access report.
+pub trait DispositionStore: Send + Sync {
+    /// An organisation's erasure requests, newest first.
+    fn erasures(&self, org: &OrgId) -> Result<Vec<ErasureRow>, StoreError>;
+    /// The custody events by one actor (a member id), newest first, at most `limit`.
+    fn custody_by_actor(
+        &self,
+        actor: &str,
+        limit: u64,
+    ) -> Result<Vec<crate::store::CustodyEvent>, StoreError>;
+}
+
+/// What a derived working copy is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DerivativeKind {
+    /// An image with chosen rectangles blacked out.
+    Redaction,
+}
+
+impl DerivativeKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Redaction => "redaction",
+        }
+    }
+}
+
+/// A derived working copy (a redacted image) made from an original item: written as a new
+/// uploaded item ([`EvidenceWrite`]) plus its link to the untouched original, with the new
+/// item's log entry.
+#[derive(Debug, Clone)]
+pub struct DerivativeWrite {
+    /// The new item, its owner and its incident link, as for an upload.
+    pub evidence: EvidenceWrite,
+    /// The original (an item of the same organisation).
+    pub original: gawah_core::ItemId,
+    /// What was done.
+    pub kind: DerivativeKind,
+    /// How, as JSON (for a redaction: the rectangles).
+    pub params: String,
+}
+
+/// A stored derivative link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DerivativeRow {
+    /// The derived item.
+    pub item: gawah_core::ItemId,
+    /// Its original.
+    pub original: gawah_core::ItemId,
+    /// What was done (`redaction`).
+    pub kind: String,
+    /// How, as JSON.
+    pub params: String,
+    /// The entry that logged it (the derived item's).
+    pub log_index: u64,
+}
+
+/// An item owned by an organisation (uploaded or derived by one of its members).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedItem {
+    /// The item.
+    pub item: crate::store::ItemRecord,
+    /// Marked confidential.
+    pub confidential: bool,
+    /// The incident it is linked to, if any.
+    pub incident: Option<IncidentId>,
+}
+
+/// Reads of item ownership and of derived working copies.
+pub trait DerivativeStore: Send + Sync {
+    /// An item of `org`; `None` if unknown, of another organisation, or without an owner
+    /// (ingested by the CLI).
+    fn owned_item(
+        &self,
+        org: &OrgId,
+        item: &gawah_core::ItemId,
+    ) -> Result<Option<OwnedItem>, StoreError>;
+    /// The working copies derived from `original`, oldest first.
+    fn derivatives(&self, original: &gawah_core::ItemId) -> Result<Vec<DerivativeRow>, StoreError>;
 }

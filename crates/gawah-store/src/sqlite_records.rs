@@ -1,6 +1,9 @@
 //! The case database on SQLite: record writes inside [`Store::commit`](crate::Store::commit)'s
 //! transaction, and the [`RecordStore`] reads.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use gawah_core::edict::Edict;
 use gawah_core::incident::Incident;
 use gawah_core::{IncidentId, MemberId, OrgId, Timestamp};
@@ -12,6 +15,7 @@ use crate::records::{
     SessionRow,
 };
 use crate::sqlite::{SqliteStore, to_i64, to_u64};
+use crate::sqlite_keys;
 use crate::store::RecordWrite;
 
 fn corrupt(what: &str) -> impl Fn(String) -> StoreError + '_ {
@@ -61,6 +65,20 @@ pub(crate) fn write_record(
         }
         RecordWrite::Incident(w) => write_incident(tx, idx, now, w)?,
         RecordWrite::Evidence(e) => crate::sqlite_uploads::write_evidence(tx, idx, now, e)?,
+        RecordWrite::OrgKey(k) => sqlite_keys::write_org_key(tx, k, now)?,
+        RecordWrite::RotateKey(r) => sqlite_keys::write_rotation(tx, r, now)?,
+        RecordWrite::Rekey { ring, keys } => sqlite_keys::write_rekey(tx, ring, keys)?,
+        RecordWrite::Shred { record } => sqlite_keys::write_shred(tx, record, idx)?,
+        RecordWrite::Person(p) => crate::sqlite_people::write_person(tx, idx, now, p)?,
+        RecordWrite::Testimony(t) => crate::sqlite_people::write_testimony(tx, idx, now, t)?,
+        RecordWrite::Act(a) => crate::sqlite_people::write_act(tx, idx, a)?,
+        RecordWrite::ErasureRequest(r) => crate::sqlite_people::write_erasure_request(tx, idx, r)?,
+        RecordWrite::ErasureApprove(a) => crate::sqlite_people::write_erasure_approve(tx, idx, a)?,
+        RecordWrite::Derivative(d) => crate::sqlite_derivatives::write_derivative(tx, idx, now, d)?,
+        RecordWrite::IntakeKey(k) => crate::sqlite_intake::write_intake_key(tx, now, k)?,
+        RecordWrite::Submission(s) => crate::sqlite_intake::write_submission(tx, idx, s)?,
+        RecordWrite::SubmissionPart(p) => crate::sqlite_intake::write_part(tx, idx, p)?,
+        RecordWrite::SubmissionStatus(s) => crate::sqlite_intake::write_status(tx, s)?,
         RecordWrite::Endorsement { org } => {
             tx.execute(
                 "INSERT OR IGNORE INTO endorsements (org_id, created_at) VALUES (?1, ?2)",
@@ -85,20 +103,30 @@ fn write_incident(
     w: &IncidentWrite,
 ) -> Result<(), StoreError> {
     let i = &w.incident;
+    if i.exact_location.is_some() {
+        return Err(StoreError::Invalid(
+            "the exact location is confidential and must be sealed".into(),
+        ));
+    }
     let content = json(i)?;
     let version = to_i64(w.version)?;
     if w.version == 1 {
+        let key = w
+            .data_key
+            .as_ref()
+            .ok_or_else(|| StoreError::Invalid("a new incident needs its data key".into()))?;
+        sqlite_keys::write_data_key(tx, key)?;
         tx.execute(
-            "INSERT INTO incidents (id, org_id, ref, title, date, province, verification_status, content, version, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9)",
-            params![w.id.as_str(), w.org.as_str(), i.reference, i.title, i.date, i.province, i.verification_status, content, now],
+            "INSERT INTO incidents (id, org_id, ref, title, date, province, verification_status, content, version, created_at, updated_at, sealed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9, ?10)",
+            params![w.id.as_str(), w.org.as_str(), i.reference, i.title, i.date, i.province, i.verification_status, content, now, w.sealed],
         )?;
     } else {
         let changed = tx.execute(
             "UPDATE incidents SET ref = ?3, title = ?4, date = ?5, province = ?6, verification_status = ?7,
-                 content = ?8, version = ?9, updated_at = ?10
+                 content = ?8, version = ?9, updated_at = ?10, sealed = ?11
              WHERE id = ?1 AND org_id = ?2 AND version = ?9 - 1",
-            params![w.id.as_str(), w.org.as_str(), i.reference, i.title, i.date, i.province, i.verification_status, content, version, now],
+            params![w.id.as_str(), w.org.as_str(), i.reference, i.title, i.date, i.province, i.verification_status, content, version, now, w.sealed],
         )?;
         if changed != 1 {
             return Err(StoreError::Conflict(format!(
@@ -170,8 +198,8 @@ fn member_row(c: MemberCols) -> Result<MemberRow, StoreError> {
     })
 }
 
-type IncidentCols = (String, String, String, i64, i64, i64);
-const INCIDENT_COLUMNS: &str = "id, org_id, content, version, created_at, updated_at";
+type IncidentCols = (String, String, String, i64, i64, i64, Option<Vec<u8>>);
+const INCIDENT_COLUMNS: &str = "id, org_id, content, version, created_at, updated_at, sealed";
 
 fn incident_cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentCols> {
     Ok((
@@ -181,11 +209,12 @@ fn incident_cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentCols> {
         r.get(3)?,
         r.get(4)?,
         r.get(5)?,
+        r.get(6)?,
     ))
 }
 
 fn incident_row(c: IncidentCols) -> Result<IncidentRow, StoreError> {
-    let (id, org, content, version, created, updated) = c;
+    let (id, org, content, version, created, updated, sealed) = c;
     let incident: Incident = serde_json::from_str(&content)
         .map_err(|e| StoreError::Corrupt(format!("incident {id}: {e}")))?;
     Ok(IncidentRow {
@@ -199,6 +228,7 @@ fn incident_row(c: IncidentCols) -> Result<IncidentRow, StoreError> {
         version: to_u64(version)?,
         created_at: Timestamp::from_millis(created),
         updated_at: Timestamp::from_millis(updated),
+        sealed,
     })
 }
 
@@ -211,9 +241,96 @@ fn org_row(id: String, name: String) -> Result<OrgRow, StoreError> {
     })
 }
 
+/// Positions in incident lists, so that a deep page does not step over every row before it:
+/// for each organisation (and province filter), the `(date, id)` key of every `stride`-th
+/// incident in list order, as of a list version (`incident_list_versions`, which triggers bump
+/// on every insert, delete and change of date or province). A page at offset `k` seeks to
+/// the key at `k / stride * stride` and skips `k % stride` index entries.
+///
+/// Built with one scan of the index (a few milliseconds for 100,000 incidents) when a deep
+/// page is asked for and the version has moved; one build at a time, others wait for it.
+#[derive(Debug)]
+pub(crate) struct ListAnchors {
+    pub(crate) stride: u64,
+    cache: std::sync::Mutex<HashMap<ListKey, (i64, Anchors)>>,
+}
+
+/// An organisation and a province filter.
+type ListKey = (String, Option<String>);
+/// The `(date, id)` keys of positions `stride`, `2 * stride`, ... of a list.
+type Anchors = Arc<Vec<(String, String)>>;
+
+/// At most this many lists are kept; past it the cache starts over.
+const MAX_ANCHORED_LISTS: usize = 512;
+
+impl ListAnchors {
+    pub(crate) fn new(stride: u64) -> Self {
+        Self {
+            stride: stride.max(1),
+            cache: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The anchors of a list at `version`, from the cache or built in the caller's read
+    /// transaction (whose snapshot `version` was read from).
+    fn get(
+        &self,
+        tx: &Connection,
+        org: &OrgId,
+        province: Option<&str>,
+        version: i64,
+        filter: &str,
+    ) -> Result<Anchors, StoreError> {
+        let key = (org.as_str().to_owned(), province.map(str::to_owned));
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let cached = cache.get(&key).map(|(v, a)| (*v, a.clone()));
+        match cached {
+            Some((v, anchors)) if v == version => return Ok(anchors),
+            // A reader on an older snapshot than the cache: built for it alone.
+            Some((v, _)) if v > version => {
+                drop(cache);
+                return self.build(tx, org, province, filter).map(Arc::new);
+            }
+            _ => {}
+        }
+        let anchors = Arc::new(self.build(tx, org, province, filter)?);
+        if cache.len() >= MAX_ANCHORED_LISTS {
+            cache.clear();
+        }
+        cache.insert(key, (version, anchors.clone()));
+        Ok(anchors)
+    }
+
+    fn build(
+        &self,
+        tx: &Connection,
+        org: &OrgId,
+        province: Option<&str>,
+        filter: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let sql = format!("SELECT date, id FROM incidents WHERE {filter} ORDER BY date DESC, id");
+        let mut stmt = tx.prepare_cached(&sql)?;
+        let org = org.as_str();
+        let mut args: Vec<(&str, &dyn rusqlite::ToSql)> = vec![(":org", &org)];
+        if let Some(p) = &province {
+            args.push((":province", p));
+        }
+        let mut rows = stmt.query(args.as_slice())?;
+        let mut anchors = Vec::new();
+        let mut position = 0u64;
+        while let Some(row) = rows.next()? {
+            if position > 0 && position.is_multiple_of(self.stride) {
+                anchors.push((row.get(0)?, row.get(1)?));
+            }
+            position += 1;
+        }
+        Ok(anchors)
+    }
+}
+
 impl RecordStore for SqliteStore {
     fn orgs(&self) -> Result<Vec<OrgRow>, StoreError> {
-        let conn = self.lock();
+        let conn = self.read()?;
         let mut stmt = conn.prepare("SELECT id, name FROM orgs ORDER BY name")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.map(|r| {
@@ -225,7 +342,7 @@ impl RecordStore for SqliteStore {
 
     fn org_by_name(&self, name: &str) -> Result<Option<OrgRow>, StoreError> {
         let row: Option<(String, String)> = self
-            .lock()
+            .read()?
             .query_row("SELECT id, name FROM orgs WHERE name = ?1", [name], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
@@ -235,8 +352,9 @@ impl RecordStore for SqliteStore {
 
     fn member_by_username(&self, username: &str) -> Result<Option<MemberRow>, StoreError> {
         let sql = format!("SELECT {MEMBER_COLUMNS} FROM members WHERE username = ?1");
-        self.lock()
-            .query_row(&sql, [username], member_cols)
+        self.read()?
+            .prepare_cached(&sql)?
+            .query_row([username], member_cols)
             .optional()?
             .map(member_row)
             .transpose()
@@ -244,8 +362,9 @@ impl RecordStore for SqliteStore {
 
     fn member(&self, id: &MemberId) -> Result<Option<MemberRow>, StoreError> {
         let sql = format!("SELECT {MEMBER_COLUMNS} FROM members WHERE id = ?1");
-        self.lock()
-            .query_row(&sql, [id.as_str()], member_cols)
+        self.read()?
+            .prepare_cached(&sql)?
+            .query_row([id.as_str()], member_cols)
             .optional()?
             .map(member_row)
             .transpose()
@@ -281,12 +400,13 @@ impl RecordStore for SqliteStore {
         now: Timestamp,
     ) -> Result<Option<SessionRow>, StoreError> {
         let row: Option<(String, String, bool, i64)> = self
-            .lock()
-            .query_row(
+            .read()?
+            .prepare_cached(
                 "SELECT member_id, csrf, mfa_pending, expires_at FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
-                params![&token_hash[..], now.millis()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
+            )?
+            .query_row(params![&token_hash[..], now.millis()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .optional()?;
         row.map(|(member, csrf, mfa_pending, expires)| {
             Ok(SessionRow {
@@ -318,15 +438,16 @@ impl RecordStore for SqliteStore {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        self.lock()
-            .query_row(&sql, [&token_hash[..]], member_cols)
+        self.read()?
+            .prepare_cached(&sql)?
+            .query_row([&token_hash[..]], member_cols)
             .optional()?
             .map(member_row)
             .transpose()
     }
 
     fn edicts(&self) -> Result<Vec<Edict>, StoreError> {
-        let conn = self.lock();
+        let conn = self.read()?;
         let mut stmt = conn.prepare("SELECT content FROM edicts ORDER BY date, id")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         rows.map(|r| {
@@ -337,8 +458,9 @@ impl RecordStore for SqliteStore {
 
     fn incident(&self, org: &OrgId, id: &IncidentId) -> Result<Option<IncidentRow>, StoreError> {
         let sql = format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = ?1 AND org_id = ?2");
-        self.lock()
-            .query_row(&sql, [id.as_str(), org.as_str()], incident_cols)
+        self.read()?
+            .prepare_cached(&sql)?
+            .query_row([id.as_str(), org.as_str()], incident_cols)
             .optional()?
             .map(incident_row)
             .transpose()
@@ -349,34 +471,81 @@ impl RecordStore for SqliteStore {
         org: &OrgId,
         q: &IncidentQuery,
     ) -> Result<(Vec<IncidentRow>, u64), StoreError> {
-        let conn = self.lock();
-        let filter = "org_id = ?1 AND (?2 IS NULL OR province = ?2)";
-        let total: i64 = conn.query_row(
-            &format!("SELECT count(*) FROM incidents WHERE {filter}"),
-            params![org.as_str(), q.province],
-            |r| r.get(0),
-        )?;
+        let mut conn = self.read()?;
+        // The total, the list version and the page come from one snapshot. The total is read
+        // from `incident_counts` (kept by triggers, migration 0006), never counted per request.
+        let tx = conn.transaction()?;
+        let province = q.province.as_deref();
+        let total: i64 = match province {
+            None => tx
+                .prepare_cached(
+                    "SELECT coalesce(sum(n), 0) FROM incident_counts WHERE org_id = ?1",
+                )?
+                .query_row([org.as_str()], |r| r.get(0))?,
+            Some(p) => tx
+                .prepare_cached(
+                    "SELECT coalesce(sum(n), 0) FROM incident_counts WHERE org_id = ?1 AND province = ?2",
+                )?
+                .query_row([org.as_str(), p], |r| r.get(0))?,
+        };
+        let total = to_u64(total)?;
+        if q.offset >= total || q.limit == 0 {
+            return Ok((Vec::new(), total));
+        }
+        // An index serves the order and the filter (`incidents_org_date`, or
+        // `incidents_org_province_date` with a province). A deep page starts from the key of
+        // a known position at or before it (see [`ListAnchors`]), so it skips fewer than
+        // `stride` index entries instead of `offset`.
+        let filter = match province {
+            Some(_) => "org_id = :org AND province = :province",
+            None => "org_id = :org",
+        };
+        let stride = self.anchors.stride;
+        let anchor = if q.offset >= stride {
+            let version: i64 = tx
+                .prepare_cached(
+                    "SELECT coalesce(max(v), 0) FROM incident_list_versions WHERE org_id = ?1",
+                )?
+                .query_row([org.as_str()], |r| r.get(0))?;
+            let anchors = self.anchors.get(&tx, org, province, version, filter)?;
+            usize::try_from(q.offset / stride - 1)
+                .ok()
+                .and_then(|j| anchors.get(j).cloned())
+        } else {
+            None
+        };
+        let (start, skip) = match &anchor {
+            Some(_) => (
+                "AND date <= :date AND (date < :date OR id >= :id)",
+                q.offset % stride,
+            ),
+            None => ("", q.offset),
+        };
         let sql = format!(
-            "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE {filter} ORDER BY date DESC, id LIMIT ?3 OFFSET ?4"
+            "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE {filter} {start}
+             ORDER BY date DESC, id LIMIT :limit OFFSET :skip"
         );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(
-            params![
-                org.as_str(),
-                q.province,
-                to_i64(q.limit)?,
-                to_i64(q.offset)?
-            ],
-            incident_cols,
-        )?;
+        let mut stmt = tx.prepare_cached(&sql)?;
+        let (limit, skip) = (to_i64(q.limit)?, to_i64(skip)?);
+        let org = org.as_str();
+        let mut args: Vec<(&str, &dyn rusqlite::ToSql)> =
+            vec![(":org", &org), (":limit", &limit), (":skip", &skip)];
+        if let Some(p) = &province {
+            args.push((":province", p));
+        }
+        if let Some((date, id)) = &anchor {
+            args.push((":date", date));
+            args.push((":id", id));
+        }
+        let rows = stmt.query_map(args.as_slice(), incident_cols)?;
         let rows = rows
             .map(|r| incident_row(r?))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok((rows, to_u64(total)?))
+        Ok((rows, total))
     }
 
     fn versions(&self, subject: &str) -> Result<Vec<RecordVersion>, StoreError> {
-        let conn = self.lock();
+        let conn = self.read()?;
         let mut stmt = conn.prepare("SELECT version, log_index, content FROM record_versions WHERE subject = ?1 ORDER BY version")?;
         let rows = stmt.query_map([subject], |r| {
             Ok((
@@ -397,7 +566,7 @@ impl RecordStore for SqliteStore {
     }
 
     fn endorsements(&self) -> Result<Vec<(OrgRow, Timestamp)>, StoreError> {
-        let conn = self.lock();
+        let conn = self.read()?;
         let mut stmt = conn.prepare("SELECT o.id, o.name, e.created_at FROM endorsements e JOIN orgs o ON o.id = e.org_id ORDER BY e.created_at")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?)))?;
         rows.map(|r| {
@@ -405,5 +574,245 @@ impl RecordStore for SqliteStore {
             Ok((org_row(id, name)?, Timestamp::from_millis(t)))
         })
         .collect()
+    }
+}
+
+#[cfg(test)]
+mod list_tests {
+    use gawah_core::incident::IncidentInput;
+
+    use super::*;
+    use crate::sqlite::OpenMode;
+
+    const PROVINCES: [&str; 3] = ["AF-KAB", "AF-HER", "AF-BAL"];
+
+    /// Inserts `n` incidents of `org` straight into the table (the list reads only the
+    /// table; the ledger path is tested elsewhere), with repeated dates so that ties are
+    /// broken by id.
+    fn insert(store: &SqliteStore, org: &OrgId, n: usize) -> Vec<IncidentId> {
+        let conn = store.lock();
+        conn.execute(
+            "INSERT OR IGNORE INTO orgs (id, name, created_at) VALUES (?1, ?1, 0)",
+            [org.as_str()],
+        )
+        .unwrap();
+        (0..n)
+            .map(|i| {
+                let id = IncidentId::random().unwrap();
+                let province = PROVINCES[i % PROVINCES.len()];
+                let date = format!("2023-{:02}-{:02}", 1 + i % 12, 1 + i % 5);
+                let incident = IncidentInput {
+                    title: format!("incident {i}"),
+                    date: date.clone(),
+                    province: province.into(),
+                    ..Default::default()
+                }
+                .validate()
+                .unwrap();
+                conn.execute(
+                    "INSERT INTO incidents (id, org_id, title, date, province, verification_status, content, version, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 'unverified', ?6, 1, 0, 0)",
+                    params![id.as_str(), org.as_str(), incident.title, date, province, json(&incident).unwrap()],
+                )
+                .unwrap();
+                id
+            })
+            .collect()
+    }
+
+    /// The page as a plain `count(*)` and `OFFSET` query gives it.
+    fn expected(store: &SqliteStore, org: &OrgId, q: &IncidentQuery) -> (Vec<String>, u64) {
+        let conn = store.lock();
+        let filter = "org_id = ?1 AND (?2 IS NULL OR province = ?2)";
+        let total: i64 = conn
+            .query_row(
+                &format!("SELECT count(*) FROM incidents WHERE {filter}"),
+                params![org.as_str(), q.province],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT id FROM incidents WHERE {filter} ORDER BY date DESC, id LIMIT ?3 OFFSET ?4"
+            ))
+            .unwrap();
+        let ids = stmt
+            .query_map(
+                params![org.as_str(), q.province, q.limit as i64, q.offset as i64],
+                |r| r.get(0),
+            )
+            .unwrap()
+            .collect::<Result<Vec<String>, _>>()
+            .unwrap();
+        (ids, total as u64)
+    }
+
+    fn listed(store: &SqliteStore, org: &OrgId, q: &IncidentQuery) -> (Vec<String>, u64) {
+        let (rows, total) = store.incidents(org, q).unwrap();
+        (rows.iter().map(|r| r.id.to_string()).collect(), total)
+    }
+
+    /// A store whose list positions are 4 apart, so that small lists exercise them.
+    fn small_stride(mut store: SqliteStore) -> SqliteStore {
+        store.anchors = ListAnchors::new(4);
+        store
+    }
+
+    fn check_every_page(store: &SqliteStore, org: &OrgId) {
+        for province in [None, Some("AF-HER".to_owned()), Some("AF-NIM".to_owned())] {
+            for limit in [1, 7, 50] {
+                for offset in 0..45 {
+                    let q = IncidentQuery {
+                        province: province.clone(),
+                        offset,
+                        limit,
+                    };
+                    assert_eq!(listed(store, org, &q), expected(store, org, &q), "{q:?}");
+                }
+            }
+        }
+    }
+
+    /// Pages and totals equal those of a plain count and offset query, from either end of
+    /// the index, after inserts, moves and deletes.
+    #[test]
+    fn pages_and_totals_match_a_plain_query() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = small_stride(SqliteStore::create(&dir.path().join("db")).unwrap());
+        let (a, b) = (OrgId::random().unwrap(), OrgId::random().unwrap());
+        let ids = insert(&store, &a, 40);
+        insert(&store, &b, 5);
+        check_every_page(&store, &a);
+        check_every_page(&store, &b);
+        {
+            let conn = store.lock();
+            conn.execute(
+                "UPDATE incidents SET province = 'AF-NIM' WHERE id = ?1",
+                [ids[0].as_str()],
+            )
+            .unwrap();
+            conn.execute("DELETE FROM incidents WHERE id = ?1", [ids[1].as_str()])
+                .unwrap();
+            conn.execute(
+                "UPDATE incidents SET title = 'renamed' WHERE id = ?1",
+                [ids[2].as_str()],
+            )
+            .unwrap();
+        }
+        check_every_page(&store, &a);
+        assert_eq!(listed(&store, &a, &IncidentQuery::default()).1, 39);
+        // A new date moves an incident in the list; cached positions must not survive it.
+        for (i, id) in ids.iter().enumerate().skip(3).step_by(5) {
+            store
+                .lock()
+                .execute(
+                    "UPDATE incidents SET date = ?2 WHERE id = ?1",
+                    params![id.as_str(), format!("2024-02-{:02}", 1 + i % 3)],
+                )
+                .unwrap();
+            check_every_page(&store, &a);
+        }
+        insert(&store, &a, 3);
+        check_every_page(&store, &a);
+    }
+
+    /// A database from before migration 0006 gets its counts from the rows it holds.
+    #[test]
+    fn the_migration_backfills_the_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let org = OrgId::random().unwrap();
+        {
+            let store = SqliteStore::create(&path).unwrap();
+            insert(&store, &org, 10);
+            store
+                .lock()
+                .execute_batch(
+                    "DROP TRIGGER incident_counts_insert; DROP TRIGGER incident_counts_delete;
+                     DROP TRIGGER incident_counts_move; DROP INDEX incidents_org_province_date;
+                     DROP TABLE incident_counts; DROP TABLE incident_list_versions;
+                     PRAGMA user_version = 5;",
+                )
+                .unwrap();
+        }
+        let store = small_stride(SqliteStore::open(&path, OpenMode::Checked).unwrap());
+        check_every_page(&store, &org);
+        assert_eq!(listed(&store, &org, &IncidentQuery::default()).1, 10);
+    }
+
+    /// Both shapes of the page query walk an index in order: no table scan, no sort.
+    #[test]
+    fn the_page_query_uses_the_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::create(&dir.path().join("db")).unwrap();
+        let conn = store.lock();
+        for (filter, index) in [
+            ("org_id = :org", "incidents_org_date"),
+            (
+                "org_id = :org AND province = :province",
+                "incidents_org_province_date",
+            ),
+        ] {
+            let anchored = "AND date <= :date AND (date < :date OR id >= :id)";
+            for (start, seek) in [("", "=?)"), (anchored, "date<?)")] {
+                let sql = format!(
+                    "EXPLAIN QUERY PLAN SELECT {INCIDENT_COLUMNS} FROM incidents WHERE {filter} {start}
+                     ORDER BY date DESC, id LIMIT :limit OFFSET :skip"
+                );
+                let mut stmt = conn.prepare(&sql).unwrap();
+                let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
+                let plan = stmt
+                    .query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3))
+                    .unwrap()
+                    .collect::<Result<Vec<_>, _>>()
+                    .unwrap()
+                    .join("; ");
+                assert!(plan.contains(&format!("USING INDEX {index}")), "{plan}");
+                // The anchored page starts inside the index: `date<?` in the seek.
+                assert!(plan.contains(seek), "{plan}");
+                assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+            }
+        }
+    }
+
+    /// Reads do not wait for the writer: a list is served while a write transaction is
+    /// open, and does not see its uncommitted rows.
+    #[test]
+    fn reads_run_beside_an_open_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::create(&dir.path().join("db")).unwrap();
+        let org = OrgId::random().unwrap();
+        insert(&store, &org, 3);
+        let mut conn = store.lock();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .unwrap();
+        tx.execute(
+            "UPDATE incidents SET province = 'AF-NIM' WHERE org_id = ?1",
+            [org.as_str()],
+        )
+        .unwrap();
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    let q = IncidentQuery {
+                        province: Some("AF-NIM".into()),
+                        offset: 0,
+                        limit: 10,
+                    };
+                    assert_eq!(store.incidents(&org, &q).unwrap().1, 0);
+                    let all = store.incidents(&org, &IncidentQuery::default()).unwrap();
+                    assert_eq!(all.1, 3);
+                });
+            }
+        });
+        tx.commit().unwrap();
+        drop(conn);
+        let q = IncidentQuery {
+            province: Some("AF-NIM".into()),
+            offset: 0,
+            limit: 10,
+        };
+        assert_eq!(store.incidents(&org, &q).unwrap().0.len(), 3);
     }
 }

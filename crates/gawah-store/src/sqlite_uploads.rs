@@ -4,13 +4,12 @@
 
 use std::path::PathBuf;
 
-use gawah_core::{IncidentId, OrgId, Salt, Timestamp};
+use gawah_core::{IncidentId, OrgId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::StoreError;
 use crate::records::{EvidenceWrite, LinkedItem, NewUpload, UploadDone, UploadRow, UploadStore};
 use crate::sqlite::{SqliteStore, to_i64, to_u64};
-use crate::store::ItemRecord;
 
 /// Writes an uploaded item, its owner, its link and (for a resumable upload) the upload's
 /// completion inside the caller's transaction, as entry `idx` at `now`.
@@ -46,6 +45,8 @@ pub(crate) fn write_evidence(
         .execute(params![incident.as_str(), item.id.as_str(), idx])?;
     }
     if let Some(upload) = &e.upload {
+        // The upload's own key (its sealed name, its partial file) is no longer needed.
+        tx.execute("DELETE FROM data_keys WHERE record = ?1", [upload])?;
         let changed = tx
             .prepare_cached(
                 "UPDATE uploads SET item_id = ?2, received = length
@@ -80,11 +81,13 @@ type UploadCols = (
     Option<String>,
     Option<i64>,
     Option<i64>,
+    Option<Vec<u8>>,
 );
 
 const UPLOAD_SELECT: &str =
     "SELECT u.id, u.org_id, u.member_id, u.length, u.received, u.file_name, u.case_ref,
-        u.incident_id, u.confidential, u.created_at, u.item_id, i.sha256, i.bytes, i.log_index
+        u.incident_id, u.confidential, u.created_at, u.item_id, i.sha256, i.bytes, i.log_index,
+        u.sealed
      FROM uploads u LEFT JOIN items i ON i.id = u.item_id WHERE u.id = ?1";
 
 fn upload_cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<UploadCols> {
@@ -103,6 +106,7 @@ fn upload_cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<UploadCols> {
         r.get(11)?,
         r.get(12)?,
         r.get(13)?,
+        r.get(14)?,
     ))
 }
 
@@ -110,9 +114,11 @@ fn upload_row(c: UploadCols) -> Result<UploadRow, StoreError> {
     let (id, org, member, length, received, file_name, case_ref, incident, conf, created, item) =
         (c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7, c.8, c.9, c.10);
     let done = match (item, c.11, c.12, c.13) {
-        (Some(item), Some(sha), Some(bytes), Some(log_index)) => Some(UploadDone {
+        (Some(item), sha, Some(bytes), Some(log_index)) => Some(UploadDone {
             item: item.parse().map_err(|e| corrupt("upload item", e))?,
-            sha256: sha.parse().map_err(|e| corrupt("upload sha256", e))?,
+            sha256: sha
+                .map(|s| s.parse().map_err(|e| corrupt("upload sha256", e)))
+                .transpose()?,
             bytes: to_u64(bytes)?,
             log_index: to_u64(log_index)?,
         }),
@@ -133,37 +139,16 @@ fn upload_row(c: UploadCols) -> Result<UploadRow, StoreError> {
         confidential: conf,
         created_at: Timestamp::from_millis(created),
         done,
+        sealed: c.14,
         id,
     })
 }
 
-type LinkedCols = (
-    String,
-    String,
-    i64,
-    Vec<u8>,
-    Option<String>,
-    Option<String>,
-    i64,
-    i64,
-    Option<bool>,
-    i64,
-);
+type LinkedCols = (crate::sqlite::ItemRow, Option<bool>, i64);
 
-fn linked_item(c: LinkedCols) -> Result<LinkedItem, StoreError> {
-    let (id, sha, bytes, salt, case_ref, file_name, created, log_index, conf, link) = c;
-    let bad = |what: &str| corrupt(&format!("item {id}"), format!("bad {what}"));
+fn linked_item((item, conf, link): LinkedCols) -> Result<LinkedItem, StoreError> {
     Ok(LinkedItem {
-        item: ItemRecord {
-            id: id.parse().map_err(|_| bad("id"))?,
-            sha256: sha.parse().map_err(|_| bad("sha256"))?,
-            bytes: to_u64(bytes)?,
-            salt: Salt(salt.as_slice().try_into().map_err(|_| bad("salt"))?),
-            case_ref,
-            file_name,
-            created_at: Timestamp::from_millis(created),
-            log_index: to_u64(log_index)?,
-        },
+        item: crate::sqlite::item_record(item)?,
         confidential: conf.unwrap_or(false),
         link_index: to_u64(link)?,
     })
@@ -175,10 +160,10 @@ impl UploadStore for SqliteStore {
         org: &OrgId,
         incident: &IncidentId,
     ) -> Result<Vec<LinkedItem>, StoreError> {
-        let conn = self.lock();
+        let conn = self.read()?;
         let mut stmt = conn.prepare_cached(
             "SELECT i.id, i.sha256, i.bytes, i.salt, i.case_ref, i.file_name, i.created_at, i.log_index,
-                    o.confidential, l.log_index
+                    i.sealed, i.blob_sha256, o.confidential, l.log_index
              FROM incident_items l
              JOIN incidents n ON n.id = l.incident_id
              JOIN items i ON i.id = l.item_id
@@ -187,18 +172,7 @@ impl UploadStore for SqliteStore {
              ORDER BY l.log_index",
         )?;
         let rows = stmt.query_map([incident.as_str(), org.as_str()], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-                r.get(9)?,
-            ))
+            Ok((crate::sqlite::item_from_row(r)?, r.get(10)?, r.get(11)?))
         })?;
         rows.map(|r| linked_item(r?)).collect()
     }
@@ -226,9 +200,14 @@ impl UploadStore for SqliteStore {
     }
 
     fn upload_create(&self, u: &NewUpload) -> Result<(), StoreError> {
-        self.lock().execute(
-            "INSERT INTO uploads (id, org_id, member_id, length, received, file_name, case_ref, incident_id, confidential, created_at)
-             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9)",
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        if let Some(key) = &u.data_key {
+            crate::sqlite_keys::write_data_key(&tx, key)?;
+        }
+        tx.execute(
+            "INSERT INTO uploads (id, org_id, member_id, length, received, file_name, case_ref, incident_id, confidential, created_at, sealed)
+             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 u.id,
                 u.org.as_str(),
@@ -238,14 +217,16 @@ impl UploadStore for SqliteStore {
                 u.case_ref,
                 u.incident.as_ref().map(IncidentId::as_str),
                 u.confidential,
-                u.created_at.millis()
+                u.created_at.millis(),
+                u.sealed
             ],
         )?;
+        tx.commit()?;
         Ok(())
     }
 
     fn upload(&self, id: &str) -> Result<Option<UploadRow>, StoreError> {
-        self.lock()
+        self.read()?
             .query_row(UPLOAD_SELECT, [id], upload_cols)
             .optional()?
             .map(upload_row)

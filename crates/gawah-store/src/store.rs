@@ -40,8 +40,36 @@ pub struct NewItem {
     pub salt: Salt,
     /// The case it belongs to, if any.
     pub case_ref: Option<String>,
+    /// The confidential metadata ([`ItemMeta`]: the original file name, and for a
+    /// confidential item its SHA-256 and salt), sealed under the item's data key, bound to
+    /// `items.sealed` of the id.
+    pub sealed: Option<Vec<u8>>,
+    /// The item's data key.
+    pub data_key: Option<crate::keys::DataKeyRow>,
+    /// For content stored sealed: the SHA-256 of the sealed blob (its address).
+    pub blob_sha256: Option<Sha256Digest>,
+    /// A confidential item: its SHA-256 and salt are stored only inside `sealed`.
+    pub confidential: bool,
+}
+
+/// An item's confidential metadata, sealed in `items.sealed`.
+#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ItemMeta {
     /// The original file name (final path component only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
+    /// A confidential item's SHA-256 (hex), kept only here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// A confidential item's commitment salt (hex), kept only here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salt: Option<String>,
+}
+
+impl fmt::Debug for ItemMeta {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ItemMeta(<redacted>)")
+    }
 }
 
 /// An evidence item as stored.
@@ -49,20 +77,41 @@ pub struct NewItem {
 pub struct ItemRecord {
     /// The item's id.
     pub id: ItemId,
-    /// SHA-256 of the original.
-    pub sha256: Sha256Digest,
+    /// SHA-256 of the original; `None` for a confidential item (it is in `sealed`).
+    pub sha256: Option<Sha256Digest>,
     /// Size of the original.
     pub bytes: u64,
-    /// The commitment salt.
-    pub salt: Salt,
+    /// The commitment salt; `None` for a confidential item (it is in `sealed`).
+    pub salt: Option<Salt>,
+    /// Where the stored bytes are: the original's SHA-256 for a plain blob, the sealed
+    /// bytes' SHA-256 for a sealed one.
+    pub blob_sha256: Sha256Digest,
     /// The case it belongs to, if any.
     pub case_ref: Option<String>,
-    /// The original file name, if known.
+    /// The original file name, if recorded before names were sealed (older data dirs).
     pub file_name: Option<String>,
+    /// The confidential metadata, sealed ([`NewItem::sealed`]).
+    pub sealed: Option<Vec<u8>>,
     /// When it entered custody.
     pub created_at: Timestamp,
     /// Index of its intake entry in the log.
     pub log_index: u64,
+}
+
+impl ItemRecord {
+    /// Whether the stored blob is sealed (not the original's bytes).
+    pub fn blob_sealed(&self) -> bool {
+        self.sha256 != Some(self.blob_sha256)
+    }
+
+    /// The size of the stored blob.
+    pub fn blob_bytes(&self) -> u64 {
+        if self.blob_sealed() {
+            gawah_core::seal::stream::sealed_len(self.bytes)
+        } else {
+            self.bytes
+        }
+    }
 }
 
 /// One custody event: an index into the log, by subject.
@@ -116,6 +165,43 @@ pub enum RecordWrite {
     /// A new evidence item uploaded by a member: the item, its owner, and its link to an
     /// incident, all written with the item's intake entry.
     Evidence(crate::records::EvidenceWrite),
+    /// A new organisation key (an organisation's first).
+    OrgKey(crate::keys::OrgKeyRow),
+    /// A key rotation: the new version and every data key of the scope rewrapped.
+    RotateKey(crate::keys::Rotation),
+    /// A new passphrase or key file: the keyring row and every organisation key resealed.
+    Rekey {
+        /// The new keyring row.
+        ring: crate::keys::KeyringRow,
+        /// Every organisation key, resealed.
+        keys: Vec<crate::keys::OrgKeyRow>,
+    },
+    /// Crypto-shredding: destroys a record's data key and its sealed values.
+    Shred {
+        /// The record.
+        record: String,
+    },
+    /// A person, version 1 or a new version.
+    Person(crate::records::PersonWrite),
+    /// A testimony, version 1 or a new version.
+    Testimony(crate::records::TestimonyWrite),
+    /// An act within an incident and the people in it.
+    Act(crate::records::ActWrite),
+    /// One admin asks to erase a record.
+    ErasureRequest(crate::records::ErasureRequestWrite),
+    /// A second admin approves: the record's data key is destroyed.
+    ErasureApprove(crate::records::ErasureApproveWrite),
+    /// A derived working copy (a redacted image): the new item as an upload, and its link to
+    /// the untouched original.
+    Derivative(crate::records::DerivativeWrite),
+    /// An organisation's intake key for anonymous submissions.
+    IntakeKey(crate::intake::IntakeKeyWrite),
+    /// A new anonymous submission and its first part.
+    Submission(crate::intake::SubmissionWrite),
+    /// A further part of an anonymous submission.
+    SubmissionPart(crate::intake::SubmissionPartWrite),
+    /// A submission's new status.
+    SubmissionStatus(crate::intake::SubmissionStatusWrite),
 }
 
 /// One state change: a record write and the entry that logs it, committed together.
@@ -180,6 +266,13 @@ pub trait Store: HashReader + Send + Sync + fmt::Debug {
 
 /// The whole database: the log and records ([`Store`]) and the case database's reads
 /// ([`RecordStore`](crate::records::RecordStore)).
-pub trait Database: Store + crate::records::RecordStore {}
+pub trait Database: Store + crate::records::RecordStore + crate::keys::KeyStore {
+    /// Upcast, for code that needs only the keys.
+    fn as_key_store(&self) -> &dyn crate::keys::KeyStore;
+}
 
-impl<T: Store + crate::records::RecordStore> Database for T {}
+impl<T: Store + crate::records::RecordStore + crate::keys::KeyStore> Database for T {
+    fn as_key_store(&self) -> &dyn crate::keys::KeyStore {
+        self
+    }
+}

@@ -7,13 +7,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{self, Read};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use gawah_core::{Action, Commitment, LogEntry, Sha256Digest};
-use gawah_log::{
-    Frontier, Hash, HashReader, NodeId, NoteVerifier, StorageError, leaf_hash, node_hash,
-    open_checkpoint, tree_root,
-};
+use gawah_log::{Frontier, Hash, NoteVerifier, leaf_hash, open_checkpoint, tree_root};
 use sha2::{Digest, Sha256};
 
 use crate::blob::{BlobError, BlobStore};
@@ -169,71 +167,68 @@ pub fn verify_all(
     report
 }
 
-/// Entries handed from the reading thread to the hashing one: their bytes back to back.
+/// Entries handed from the reading thread to the hashing one.
+///
+/// A chunk is either *raw*: the entries' bytes back to back, for the hashing thread to check
+/// and hash; or *prepared*: the reading thread already checked each entry and hashed it as a
+/// leaf, and only the leaf hashes travel. The reader prepares a chunk itself when the hashing
+/// thread is behind, so the two threads share the per-entry work whatever each costs on the
+/// machine at hand, and a prepared chunk saves copying the bytes.
 struct Chunk {
     data: Vec<u8>,
-    /// Each entry's index and the end of its bytes in `data`.
+    /// Raw: each entry's index and the end of its bytes in `data`.
     entries: Vec<(u64, usize)>,
+    /// Prepared: each entry's index and leaf hash.
+    leaves: Vec<(u64, Hash)>,
+    /// Prepared: the entries that failed [`LogEntry::check`].
+    malformed: Vec<(u64, String)>,
 }
 
 /// Entries per chunk: large enough that handing over costs nothing per entry, small enough
 /// (about 0.5 MB) to stay in cache.
 const CHUNK_ENTRIES: usize = 4096;
 
+/// Chunks waiting for the hashing thread at which the reader starts preparing chunks itself.
+const BACKLOG: usize = 2;
+
 impl Chunk {
     fn new() -> Self {
         Self {
             data: Vec::with_capacity(CHUNK_ENTRIES * 128),
             entries: Vec::with_capacity(CHUNK_ENTRIES),
+            leaves: Vec::with_capacity(CHUNK_ENTRIES),
+            malformed: Vec::new(),
         }
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len() + self.leaves.len()
+    }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.entries.clear();
+        self.leaves.clear();
+        self.malformed.clear();
+    }
+
+    fn push_raw(&mut self, idx: u64, bytes: &[u8]) {
+        self.data.extend_from_slice(bytes);
+        self.entries.push((idx, self.data.len()));
+    }
+
+    fn push_prepared(&mut self, idx: u64, bytes: &[u8]) {
+        if let Err(e) = LogEntry::check(bytes) {
+            self.malformed.push((idx, e.to_string()));
+        }
+        self.leaves.push((idx, leaf_hash(bytes)));
     }
 }
 
-/// The right edge of the tree being recomputed: the same merge rule as
-/// [`Frontier::append`], without returning (and allocating) the completed subtrees, which
-/// verification does not store. Roots are taken through [`Frontier`] itself.
-#[derive(Default)]
-struct Edge {
-    size: u64,
-    hashes: Vec<Hash>,
-}
-
-impl Edge {
-    fn append(&mut self, leaf: Hash) {
-        let mut hash = leaf;
-        let mut level = 0;
-        while (self.size >> level) & 1 == 1 {
-            let Some(left) = self.hashes.pop() else {
-                unreachable!("the edge has one hash per set bit of its size");
-            };
-            hash = node_hash(&left, &hash);
-            level += 1;
-        }
-        self.hashes.push(hash);
-        self.size += 1;
-    }
-
-    fn root(&self) -> Hash {
-        // The edge's hashes are exactly the frontier's subtree roots, largest first.
-        struct Hashes<'a>(&'a [Hash]);
-        impl HashReader for Hashes<'_> {
-            fn read_nodes(&self, ids: &[NodeId]) -> Result<Vec<Hash>, StorageError> {
-                if ids.len() == self.0.len() {
-                    Ok(self.0.to_vec())
-                } else {
-                    Err(StorageError("frontier size mismatch".into()))
-                }
-            }
-        }
-        Frontier::load(self.size, &Hashes(&self.hashes))
-            .map(|f| f.root())
-            .unwrap_or_else(|_| unreachable!("an edge of size n has one hash per set bit of n"))
-    }
-}
-
-/// The hashing side of [`recompute`].
+/// The hashing side of [`recompute`]: the tree's right edge and the roots it had at each
+/// wanted size.
 struct Recomputed {
-    edge: Edge,
+    tree: Frontier,
     /// Checkpoint sizes, ascending, and the first not yet reached.
     wanted: Vec<u64>,
     next_wanted: usize,
@@ -244,11 +239,12 @@ struct Recomputed {
 
 impl Recomputed {
     fn note_root(&mut self) {
-        while matches!(self.wanted.get(self.next_wanted), Some(&w) if w < self.edge.size) {
+        let size = self.tree.size();
+        while matches!(self.wanted.get(self.next_wanted), Some(&w) if w < size) {
             self.next_wanted += 1;
         }
-        if self.wanted.get(self.next_wanted) == Some(&self.edge.size) {
-            self.roots.insert(self.edge.size, self.edge.root());
+        if self.wanted.get(self.next_wanted) == Some(&size) {
+            self.roots.insert(size, self.tree.root());
             self.next_wanted += 1;
         }
     }
@@ -256,27 +252,49 @@ impl Recomputed {
     /// Appends zero leaves for missing entries until the tree has `size` leaves.
     fn fill_gap(&mut self, size: u64) {
         // A gap means entries were deleted; the recomputed tree then cannot match.
-        while self.edge.size < size {
-            self.missing.push(self.edge.size);
-            self.edge.append([0u8; 32]);
-            self.note_root();
+        while self.tree.size() < size {
+            self.missing.push(self.tree.size());
+            self.append_leaf(self.tree.size(), [0u8; 32]);
         }
     }
 
-    fn add(&mut self, idx: u64, bytes: &[u8]) {
+    fn append_leaf(&mut self, idx: u64, leaf: Hash) {
         self.fill_gap(idx);
+        // Verification stores nothing: the completed subtrees are not needed.
+        self.tree.append_with(leaf, |_, _| {});
+        self.note_root();
+    }
+
+    #[cfg(test)]
+    fn add(&mut self, idx: u64, bytes: &[u8]) {
         if let Err(e) = LogEntry::check(bytes) {
             self.malformed.push((idx, e.to_string()));
         }
-        self.edge.append(leaf_hash(bytes));
-        self.note_root();
+        self.append_leaf(idx, leaf_hash(bytes));
+    }
+
+    fn add_chunk(&mut self, chunk: &mut Chunk) {
+        let mut start = 0;
+        for &(idx, end) in &chunk.entries {
+            let bytes = &chunk.data[start..end];
+            if let Err(e) = LogEntry::check(bytes) {
+                self.malformed.push((idx, e.to_string()));
+            }
+            self.append_leaf(idx, leaf_hash(bytes));
+            start = end;
+        }
+        for &(idx, leaf) in &chunk.leaves {
+            self.append_leaf(idx, leaf);
+        }
+        self.malformed.append(&mut chunk.malformed);
     }
 }
 
 /// Recomputes the tree from the entries; returns the root at each wanted size.
 ///
 /// Two threads overlap: this one reads the entries from the store in chunks, a second one
-/// checks each entry's canonical form and hashes it into the tree.
+/// folds them into the tree; checking each entry's canonical form and hashing it as a leaf
+/// is done by whichever of the two has time (see [`Chunk`]).
 fn recompute(
     store: &dyn Store,
     wanted: &[u64],
@@ -286,7 +304,7 @@ fn recompute(
     let mut wanted = wanted.to_vec();
     wanted.sort_unstable();
     let mut tree = Recomputed {
-        edge: Edge::default(),
+        tree: Frontier::empty(),
         wanted,
         next_wanted: 0,
         roots: BTreeMap::new(),
@@ -294,39 +312,44 @@ fn recompute(
         malformed: Vec::new(),
     };
     tree.note_root();
+    let waiting = AtomicUsize::new(0);
     let (read, tree) = std::thread::scope(|s| {
         let (full_tx, full_rx) = mpsc::sync_channel::<Chunk>(4);
         let (empty_tx, empty_rx) = mpsc::channel::<Chunk>();
+        let waiting = &waiting;
         let hasher = s.spawn(move || {
             for mut chunk in full_rx {
-                let mut start = 0;
-                for &(idx, end) in &chunk.entries {
-                    tree.add(idx, &chunk.data[start..end]);
-                    start = end;
-                }
-                chunk.data.clear();
-                chunk.entries.clear();
+                waiting.fetch_sub(1, Ordering::Relaxed);
+                tree.add_chunk(&mut chunk);
+                chunk.clear();
                 // The reader may have finished; then the chunk is simply dropped.
                 let _ = empty_tx.send(chunk);
             }
             tree
         });
+        let send = |chunk: Chunk| {
+            waiting.fetch_add(1, Ordering::Relaxed);
+            full_tx
+                .send(chunk)
+                .map_err(|_| StoreError::Database("the hashing thread stopped".into()))
+        };
         let mut chunk = Chunk::new();
+        let mut prepare = false;
         let mut read = store.for_each_entry(0, u64::MAX, &mut |idx, bytes| {
-            chunk.data.extend_from_slice(bytes);
-            chunk.entries.push((idx, chunk.data.len()));
-            if chunk.entries.len() >= CHUNK_ENTRIES {
+            if prepare {
+                chunk.push_prepared(idx, bytes);
+            } else {
+                chunk.push_raw(idx, bytes);
+            }
+            if chunk.len() >= CHUNK_ENTRIES {
                 let next = empty_rx.try_recv().unwrap_or_else(|_| Chunk::new());
-                full_tx
-                    .send(std::mem::replace(&mut chunk, next))
-                    .map_err(|_| StoreError::Database("the hashing thread stopped".into()))?;
+                send(std::mem::replace(&mut chunk, next))?;
+                prepare = waiting.load(Ordering::Relaxed) >= BACKLOG;
             }
             Ok(())
         });
-        if read.is_ok() && !chunk.entries.is_empty() {
-            read = full_tx
-                .send(chunk)
-                .map_err(|_| StoreError::Database("the hashing thread stopped".into()));
+        if read.is_ok() && chunk.len() > 0 {
+            read = send(chunk);
         }
         drop(full_tx);
         let tree = hasher
@@ -337,12 +360,13 @@ fn recompute(
     read?;
     let mut tree = tree;
     tree.fill_gap(head.size);
-    let root = tree.edge.root();
-    let size = tree.edge.size;
+    let root = tree.tree.root();
+    let size = tree.tree.size();
     report.entries = size;
     report
         .failures
         .extend(tree.missing.into_iter().map(VerifyFailure::EntryMissing));
+    tree.malformed.sort_by_key(|(index, _)| *index);
     report.failures.extend(
         tree.malformed
             .into_iter()
@@ -436,15 +460,22 @@ fn entry_mismatch(store: &dyn Store, item: &ItemRecord) -> Result<Option<String>
     let Ok(entry) = LogEntry::parse(&bytes) else {
         return Ok(Some(format!("entry {} is malformed", item.log_index)));
     };
-    let expected = Commitment::new(&item.salt, &item.sha256);
+    // A confidential item's hash and salt are sealed: its commitment is checked by whoever
+    // holds the keys (or a bundle's recipient, who is given them), not here.
+    let expected = match (&item.salt, &item.sha256) {
+        (Some(salt), Some(sha)) => Some(Commitment::new(salt, sha)),
+        _ => entry.commitment,
+    };
     Ok(if entry.subject != item.id.as_str() {
         Some(format!(
             "entry {} is about {}",
             item.log_index, entry.subject
         ))
-    } else if entry.action != Action::Intake {
+    } else if !matches!(entry.action, Action::Intake | Action::Redaction) {
+        // An item enters custody by intake, or is made from another by a redaction (a
+        // working copy, with its own commitment).
         Some(format!("entry {} is not an intake", item.log_index))
-    } else if entry.commitment != Some(expected) {
+    } else if entry.commitment.is_none() || entry.commitment != expected {
         Some("the commitment does not match the recorded sha256 and salt".into())
     } else {
         None
@@ -453,7 +484,7 @@ fn entry_mismatch(store: &dyn Store, item: &ItemRecord) -> Result<Option<String>
 
 fn check_blob(blobs: &dyn BlobStore, item: &ItemRecord, report: &mut VerifyReport) {
     let item_name = item.id.to_string();
-    let mut reader = match blobs.open(&item.sha256) {
+    let mut reader = match blobs.open(&item.blob_sha256) {
         Ok(r) => r,
         Err(BlobError::NotFound(_)) => {
             report
@@ -471,10 +502,12 @@ fn check_blob(blobs: &dyn BlobStore, item: &ItemRecord, report: &mut VerifyRepor
     match hash_stream(&mut reader) {
         Ok((digest, bytes)) => {
             report.blob_bytes += bytes;
-            if digest != item.sha256 || bytes != item.bytes {
+            // A sealed blob is checked against its own address (the sealed bytes' SHA-256)
+            // and its sealed length; a plain one against the original's SHA-256.
+            if digest != item.blob_sha256 || bytes != item.blob_bytes() {
                 report.failures.push(VerifyFailure::BlobCorrupt {
                     item: item_name,
-                    expected: item.sha256.to_hex(),
+                    expected: item.blob_sha256.to_hex(),
                     got: format!("{} ({bytes} bytes)", digest.to_hex()),
                 });
             }
@@ -511,7 +544,7 @@ mod tests {
     #[test]
     fn recomputed_roots_match_the_frontier_at_every_wanted_size() {
         let mut tree = Recomputed {
-            edge: Edge::default(),
+            tree: Frontier::empty(),
             wanted: vec![0, 1, 3, 3, 6, 100],
             next_wanted: 0,
             roots: BTreeMap::new(),
@@ -534,11 +567,61 @@ mod tests {
                 expected.insert(frontier.size(), frontier.root());
             }
             if i != 4 {
-                assert_eq!(tree.edge.root(), frontier.root());
+                assert_eq!(tree.tree.root(), frontier.root());
             }
         }
         assert_eq!(tree.roots, expected);
         assert_eq!(tree.missing, vec![4]);
         assert_eq!(tree.malformed.len(), 8);
+    }
+    /// A chunk prepared by the reader and the same chunk left raw for the hashing thread
+    /// give the same tree and the same malformed entries.
+    #[test]
+    fn prepared_and_raw_chunks_agree() {
+        let entries: Vec<Vec<u8>> = (0..40u64)
+            .map(|i| {
+                let e = LogEntry::new(
+                    gawah_core::Timestamp::from_millis(1_767_225_600_000 + i as i64),
+                    "cli",
+                    Action::View,
+                    &format!("s{i}"),
+                );
+                let mut b = e.to_bytes().unwrap();
+                if i == 7 {
+                    b.insert(1, b' ');
+                }
+                b
+            })
+            .collect();
+        let run = |prepared: bool| {
+            let mut tree = Recomputed {
+                tree: Frontier::empty(),
+                wanted: vec![16, 40],
+                next_wanted: 0,
+                roots: BTreeMap::new(),
+                missing: Vec::new(),
+                malformed: Vec::new(),
+            };
+            for part in entries.chunks(16).enumerate() {
+                let mut chunk = Chunk::new();
+                for (j, b) in part.1.iter().enumerate() {
+                    let idx = (part.0 * 16 + j) as u64;
+                    if prepared {
+                        chunk.push_prepared(idx, b);
+                    } else {
+                        chunk.push_raw(idx, b);
+                    }
+                }
+                tree.add_chunk(&mut chunk);
+            }
+            (tree.roots, tree.malformed)
+        };
+        let (raw_roots, raw_bad) = run(false);
+        let (prep_roots, prep_bad) = run(true);
+        assert_eq!(raw_roots.len(), 2);
+        assert_eq!(raw_roots, prep_roots);
+        assert_eq!(raw_bad.len(), 1);
+        assert_eq!(raw_bad[0].0, 7);
+        assert_eq!(raw_bad, prep_bad);
     }
 }

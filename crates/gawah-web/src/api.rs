@@ -14,10 +14,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::ctx::ApiMember;
+use crate::disposition;
 use crate::error::AppError;
 use crate::openapi::{self, RouteDoc};
 use crate::records;
 use crate::state::{AppState, blocking};
+use crate::testimonies;
 use crate::upload;
 
 /// Largest page of a list.
@@ -82,7 +84,7 @@ async fn get_incident(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
-    let row = blocking(&state, move |s| records::read(s, &m, &id)).await?;
+    let row = blocking(&state, move |s| records::read_revealed(s, &m, &id)).await?;
     Ok(Json(incident_json(&row)))
 }
 
@@ -100,10 +102,14 @@ async fn patch_incident(
         o.remove("version");
     }
     let row = blocking(&state, move |s| {
-        let row = records::read(s, &m, &id)?;
+        let mut row = records::read(s, &m, &id)?;
+        if !m.role.can_write_records() {
+            return Err(AppError::Forbidden);
+        }
+        row.incident = records::open_quiet(s, &row)?;
         let input = records::patched(&row, &fields)?;
         records::update(s, &m, &id, &input, expected)?;
-        records::read(s, &m, &id)
+        records::read_revealed(s, &m, &id)
     })
     .await?;
     Ok(Json(incident_json(&row)))
@@ -152,9 +158,79 @@ pub fn routes() -> (Router<Arc<AppState>>, Vec<RouteDoc>) {
     let r = add(
         r,
         &mut docs,
+        "/api/v1/incidents/{id}/testimonies",
+        get(testimonies::api_incident_testimonies).post(testimonies::api_create_testimony),
+        &[openapi::TESTIMONIES_GET, openapi::TESTIMONIES_POST],
+    );
+    let r = add(
+        r,
+        &mut docs,
+        "/api/v1/testimonies/{id}",
+        get(testimonies::api_testimony),
+        &[openapi::TESTIMONY_GET],
+    );
+    let r = add(
+        r,
+        &mut docs,
+        "/api/v1/incidents/{id}/acts",
+        get(testimonies::api_incident_acts).post(testimonies::api_create_act),
+        &[openapi::ACTS_GET, openapi::ACTS_POST],
+    );
+    let r = add(
+        r,
+        &mut docs,
+        "/api/v1/people",
+        axum::routing::post(testimonies::api_create_person),
+        &[openapi::PEOPLE_POST],
+    );
+    let r = add(
+        r,
+        &mut docs,
+        "/api/v1/people/{id}",
+        get(testimonies::api_person),
+        &[openapi::PERSON_GET],
+    );
+    let r = add(
+        r,
+        &mut docs,
+        "/api/v1/erasures",
+        get(disposition::api_list).post(disposition::api_request),
+        &[openapi::ERASURES_GET, openapi::ERASURES_POST],
+    );
+    let r = add(
+        r,
+        &mut docs,
+        "/api/v1/erasures/{id}/approve",
+        axum::routing::post(disposition::api_approve),
+        &[openapi::ERASURE_APPROVE],
+    );
+    let r = add(
+        r,
+        &mut docs,
+        "/api/v1/access",
+        get(disposition::api_access),
+        &[openapi::ACCESS_GET],
+    );
+    let r = add(
+        r,
+        &mut docs,
         "/api/v1/evidence",
         upload::evidence_route(),
         &[openapi::EVIDENCE_POST],
+    );
+    let r = add(
+        r,
+        &mut docs,
+        "/api/v1/evidence/{id}/file",
+        crate::evidence::api_file_route(),
+        &[openapi::EVIDENCE_FILE_GET],
+    );
+    let r = add(
+        r,
+        &mut docs,
+        "/api/v1/evidence/{id}/redactions",
+        crate::redact::api_route(),
+        &[openapi::REDACTIONS_POST],
     );
     let r = add(
         r,
@@ -174,6 +250,20 @@ pub fn routes() -> (Router<Arc<AppState>>, Vec<RouteDoc>) {
             openapi::UPLOAD_PATCH,
             openapi::UPLOAD_DELETE,
         ],
+    );
+    let r = add(
+        r,
+        &mut docs,
+        "/api/v1/submissions",
+        get(crate::intake_api::api_list),
+        &[openapi::SUBMISSIONS_GET],
+    );
+    let r = add(
+        r,
+        &mut docs,
+        "/api/v1/submissions/{id}",
+        get(crate::intake_api::api_open).patch(crate::intake_api::api_status),
+        &[openapi::SUBMISSION_GET, openapi::SUBMISSION_PATCH],
     );
     let r = add(
         r,

@@ -28,6 +28,9 @@ pub enum AppError {
     /// Changed by someone else meanwhile.
     #[error("{0}")]
     Conflict(String),
+    /// The record was erased (crypto-shredded).
+    #[error("erased: this record's confidential data was destroyed")]
+    Gone,
     /// Too many attempts.
     #[error("too many attempts; wait a minute and try again")]
     TooMany,
@@ -46,6 +49,7 @@ impl AppError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Gone => StatusCode::GONE,
             Self::TooMany => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -67,6 +71,7 @@ impl From<LedgerError> for AppError {
     fn from(e: LedgerError) -> Self {
         match e {
             LedgerError::Store(s) => s.into(),
+            LedgerError::Keys(gawah_store::KeyError::Shredded(_)) => Self::Gone,
             other => Self::Internal(other.to_string()),
         }
     }

@@ -13,7 +13,13 @@ font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none';
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
+    // A handler's own policy (a download's sandbox) is kept as a second policy: a browser
+    // enforces both, so it can only narrow the site's.
+    let own = h.remove("content-security-policy");
     h.insert("content-security-policy", HeaderValue::from_static(CSP));
+    if let Some(v) = own {
+        h.append("content-security-policy", v);
+    }
     h.insert(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),

@@ -10,24 +10,39 @@
 //! - `pages`: HTML pages; `api`: JSON API; `logweb`: the log over HTTP; `openapi`: the API
 //!   description, generated from the same route table that builds the router.
 //! - `headers`: security headers on every response.
+//! - [`testimonies`]: testimonies, people and acts, their sealed fields and logged reads.
+//! - [`disposition`]: erasure by two admins (crypto-shredding) and the access report.
 //! - `upload`: evidence uploads (multipart, tus 1.0 resumable, the incident page's form),
 //!   streamed into the ledger.
+//! - `evidence`: downloading an original (a logged read, served so it cannot run as a page).
+//! - [`redact`]: redacted working copies of images, linked to their untouched originals.
+//! - [`intake`]: anonymous submissions at `/submit`, encrypted to the organisation's age
+//!   recipient on arrival, read by members at `/intake`; no address stored or logged.
 //!
 //! Invariant: only this crate knows HTTP. Every route checks role and organisation on the
 //! server; a record of another organisation is "not found".
 
+// The OpenAPI document is one `json!` literal, deeper than the default macro recursion limit.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod auth;
 mod ctx;
+pub mod disposition;
 pub mod error;
+mod evidence;
 mod headers;
 pub mod i18n;
+pub mod intake;
+mod intake_api;
 pub mod lang;
 mod logweb;
 pub mod openapi;
 mod pages;
 pub mod records;
+pub mod redact;
 pub mod state;
+pub mod testimonies;
 mod upload;
 
 use std::sync::Arc;
@@ -44,6 +59,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(logweb::routes())
         .merge(api)
         .merge(upload::routes())
+        .merge(evidence::routes())
         .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state)
 }

@@ -79,6 +79,22 @@ pub const EVIDENCE_POST: RouteDoc = op(
     Some("EvidenceUpload"),
     (201, "Evidence"),
 );
+/// `GET /api/v1/evidence/{id}/file`.
+pub const EVIDENCE_FILE_GET: RouteDoc = op(
+    "get",
+    "Download the original of an item of the organisation, streamed (admin, documenter, analyst, legal; a viewer gets 403). The read is a `view` custody event (part `file`), logged before the first byte. Served as `Content-Disposition: attachment` (the sealed file name, else the item id), `application/octet-stream`, `nosniff`, `Content-Security-Policy: sandbox`. Items ingested by the CLI have no organisation and are not found here",
+    true,
+    None,
+    (200, "File"),
+);
+/// `POST /api/v1/evidence/{id}/redactions`.
+pub const REDACTIONS_POST: RouteDoc = op(
+    "post",
+    "Admins and documenters: make a redacted working copy of a PNG or JPEG item: each rectangle `[x, y, w, h]` (pixels of the image as displayed, EXIF orientation applied; 1 to 200, within bounds) is filled with opaque black and the result stored as a PNG without any metadata, as a new item of the same organisation and incident linked to the untouched original; logged as a `redaction` entry naming the `original`. 422 naming `rects` for bad rectangles, naming `item` for anything but a readable PNG or JPEG of at most 100 megapixels",
+    true,
+    Some("RedactionInput"),
+    (201, "Redaction"),
+);
 /// `OPTIONS /api/v1/uploads`.
 pub const UPLOADS_OPTIONS: RouteDoc = op(
     "options",
@@ -127,8 +143,150 @@ pub const UPLOAD_DELETE: RouteDoc = op(
     None,
     (204, "Empty"),
 );
+/// `GET /api/v1/incidents/{id}/testimonies`.
+pub const TESTIMONIES_GET: RouteDoc = op(
+    "get",
+    "The testimonies of an incident: internal fields only (language, consent, date); nothing confidential",
+    true,
+    None,
+    (200, "TestimonyList"),
+);
+/// `POST /api/v1/incidents/{id}/testimonies`.
+pub const TESTIMONIES_POST: RouteDoc = op(
+    "post",
+    "Record a testimony given in an incident. `statement`, `witness_name` and `witness_contact` are confidential: sealed at rest under the record's own key",
+    true,
+    Some("TestimonyInput"),
+    (201, "Created"),
+);
+/// `GET /api/v1/testimonies/{id}`.
+pub const TESTIMONY_GET: RouteDoc = op(
+    "get",
+    "One testimony. Roles that may read confidential data (admin, documenter, analyst, legal) get the statement and the witness's name and contact, and the read is logged; viewers get the internal fields only. 410 once erased",
+    true,
+    None,
+    (200, "Testimony"),
+);
+/// `GET /api/v1/incidents/{id}/acts`.
+pub const ACTS_GET: RouteDoc = op(
+    "get",
+    "Who did what to whom in an incident: acts with their victims and perpetrators (person ids)",
+    true,
+    None,
+    (200, "ActList"),
+);
+/// `POST /api/v1/incidents/{id}/acts`.
+pub const ACTS_POST: RouteDoc = op(
+    "post",
+    "Record an act: a violation type with victims and perpetrators (people of the organisation)",
+    true,
+    Some("ActInput"),
+    (201, "Created"),
+);
+/// `POST /api/v1/people`.
+pub const PEOPLE_POST: RouteDoc = op(
+    "post",
+    "Record a person (victim, witness or perpetrator) under a pseudonym; `name`, `contact` and `notes` are confidential",
+    true,
+    Some("PersonInput"),
+    (201, "Created"),
+);
+/// `GET /api/v1/people/{id}`.
+pub const PERSON_GET: RouteDoc = op(
+    "get",
+    "One person; confidential fields as for testimonies (logged read)",
+    true,
+    None,
+    (200, "Person"),
+);
+/// `GET /api/v1/erasures`.
+pub const ERASURES_GET: RouteDoc = op(
+    "get",
+    "Admins: the organisation's erasure requests, pending and approved",
+    true,
+    None,
+    (200, "ErasureList"),
+);
+/// `POST /api/v1/erasures`.
+pub const ERASURES_POST: RouteDoc = op(
+    "post",
+    "Admins: ask to erase a person or testimony (`record`). Nothing is destroyed until a second admin approves. Logged",
+    true,
+    Some("ErasureRequest"),
+    (201, "Created"),
+);
+/// `POST /api/v1/erasures/{id}/approve`.
+pub const ERASURE_APPROVE: RouteDoc = op(
+    "post",
+    "Admins other than the one who asked: approve an erasure. Destroys the record's data key (crypto-shredding) in the same transaction as the logged approval; the log still verifies",
+    true,
+    None,
+    (200, "Erased"),
+);
+/// `GET /api/v1/access`.
+pub const ACCESS_GET: RouteDoc = op(
+    "get",
+    "Admins: the access report, every custody event of one record (`?record=`) or by one member (`?member=`), with the number of reads (view, export)",
+    true,
+    None,
+    (200, "AccessReport"),
+);
 /// `GET /api/openapi.json`.
 pub const OPENAPI_GET: RouteDoc = op("get", "This document", false, None, (200, "OpenApi"));
+/// `GET /api/v1/submissions`.
+pub const SUBMISSIONS_GET: RouteDoc = op(
+    "get",
+    "The organisation's anonymous submissions (from /submit), newest first, without content",
+    true,
+    None,
+    (200, "SubmissionList"),
+);
+/// `GET /api/v1/submissions/{id}`.
+pub const SUBMISSION_GET: RouteDoc = op(
+    "get",
+    "One anonymous submission, every part decrypted with the organisation's intake key (the read is logged)",
+    true,
+    None,
+    (200, "Submission"),
+);
+/// `PATCH /api/v1/submissions/{id}`.
+pub const SUBMISSION_PATCH: RouteDoc = op(
+    "patch",
+    "Move an anonymous submission to another status",
+    true,
+    Some("SubmissionStatus"),
+    (200, "Submission"),
+);
+
+/// The schemas of anonymous submissions, added to the document's components.
+fn submission_schemas() -> Value {
+    let row = json!({
+        "id": {"type": "string"},
+        "status": {"type": "string", "enum": ["received", "under_review", "closed"]},
+        "received_on": {"type": "string", "format": "date", "description": "Only the day is kept"},
+        "updated_on": {"type": "string", "format": "date"},
+        "parts": {"type": "integer"}
+    });
+    let part = json!({"type": "object", "x-classification": "confidential", "properties": {
+        "part": {"type": "integer"},
+        "received_on": {"type": "string", "format": "date"},
+        "text": {"type": "string"},
+        "when": {"type": ["string", "null"]},
+        "province": {"type": ["string", "null"], "pattern": "^AF-[A-Z]{3}$"},
+        "contact": {"type": ["string", "null"]},
+        "consent": {"type": "array", "items": {"type": "string", "enum": ["internal", "legal", "anonymised_publication", "named_publication"]}},
+        "language": {"type": "string"}
+    }});
+    let mut submission = row.clone();
+    submission["content"] = json!({"type": "array", "items": part});
+    json!({
+        "SubmissionList": {"type": "object", "properties": {"submissions": {"type": "array", "items": {"type": "object", "properties": row}}}},
+        "Submission": {"type": "object", "properties": submission},
+        "SubmissionStatus": {"type": "object", "required": ["status"], "additionalProperties": false, "properties": {
+            "status": {"type": "string", "enum": ["received", "under_review", "closed"]}
+        }}
+    })
+}
 
 fn operation(d: &RouteDoc) -> Value {
     let mut o = json!({
@@ -151,6 +309,9 @@ fn operation(d: &RouteDoc) -> Value {
     if d.response.1 == "Empty" {
         o["responses"][d.response.0.to_string()] = json!({"description": "OK (no body)"});
     }
+    if d.response.1 == "File" {
+        o["responses"][d.response.0.to_string()] = json!({"description": "The original's bytes", "content": {"application/octet-stream": {"schema": {"$ref": "#/components/schemas/File"}}}});
+    }
     if d.path.contains("{id}") {
         o["parameters"] =
             json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]);
@@ -168,6 +329,16 @@ fn media_type(schema: &str) -> &'static str {
 }
 
 fn incident_fields() -> Value {
+    let mut fields = incident_schemas();
+    if let Value::Object(map) = &mut fields {
+        for (name, schema) in map.iter_mut() {
+            *schema = classified("incident", name, schema.take());
+        }
+    }
+    fields
+}
+
+fn incident_schemas() -> Value {
     json!({
         "ref": {"type": ["string", "null"], "description": "The source's own reference"},
         "title": {"type": "string", "maxLength": 300},
@@ -177,11 +348,41 @@ fn incident_fields() -> Value {
         "province": {"type": "string", "description": "ISO 3166-2:AF code", "pattern": "^AF-[A-Z]{3}$"},
         "violation_types": {"type": "array", "items": {"type": "string"}},
         "perpetrators": {"type": "array", "items": {"type": "string"}},
-        "exact_location": {"type": ["string", "null"], "description": "Confidential", "x-classification": "confidential"},
+        "exact_location": {"type": ["string", "null"], "description": "Confidential: sealed at rest; reading it is logged"},
         "source_reliability": {"type": ["string", "null"], "enum": ["A", "B", "C", "D", "E", "F", null]},
         "source_credibility": {"type": ["integer", "null"], "minimum": 1, "maximum": 6},
         "verification_status": {"type": ["string", "null"], "enum": ["unverified", "partially_verified", "verified", "disputed", null]},
         "edicts": {"type": "array", "items": {"type": "string"}}
+    })
+}
+
+/// A property: its JSON schema with `x-classification` from the record type's classification.
+fn classified(record: &str, field: &str, schema: Value) -> Value {
+    let mut schema = schema;
+    schema["x-classification"] = json!(gawah_core::classify::of(record, field).as_str());
+    schema
+}
+
+fn testimony_fields() -> Value {
+    json!({
+        "statement": classified("testimony", "statement", json!({"type": "string", "maxLength": gawah_core::testimony::MAX_STATEMENT})),
+        "witness_name": classified("testimony", "witness_name", json!({"type": ["string", "null"]})),
+        "witness_contact": classified("testimony", "witness_contact", json!({"type": ["string", "null"]})),
+        "language": classified("testimony", "language", json!({"type": "string", "description": "ISO 639-1 code: fa, ps, en, ..."})),
+        "consent": classified("testimony", "consent", json!({"type": "array", "items": {"type": "string", "enum": ["internal", "legal", "anonymised_publication", "named_publication"]}})),
+        "taken_on": classified("testimony", "taken_on", json!({"type": ["string", "null"], "format": "date"}))
+    })
+}
+
+fn person_fields() -> Value {
+    json!({
+        "pseudonym": classified("person", "pseudonym", json!({"type": "string"})),
+        "roles": classified("person", "roles", json!({"type": "array", "items": {"type": "string", "enum": ["victim", "witness", "perpetrator"]}})),
+        "gender": classified("person", "gender", json!({"type": ["string", "null"]})),
+        "age_group": classified("person", "age_group", json!({"type": ["string", "null"], "enum": ["child", "adolescent", "adult", "elderly", null]})),
+        "name": classified("person", "name", json!({"type": ["string", "null"]})),
+        "contact": classified("person", "contact", json!({"type": ["string", "null"]})),
+        "notes": classified("person", "notes", json!({"type": ["string", "null"]}))
     })
 }
 
@@ -207,7 +408,7 @@ pub fn document(routes: &[RouteDoc]) -> Value {
     ] {
         incident[k] = v;
     }
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {"title": "gawah API", "version": env!("CARGO_PKG_VERSION"), "description": "The case database of gawah. Authenticate with `Authorization: Bearer <token>` (`gawah admin token create`)."},
         "paths": paths,
@@ -234,6 +435,14 @@ pub fn document(routes: &[RouteDoc]) -> Value {
                     "bytes": {"type": "integer"}, "log_index": {"type": "integer"}
                 }},
                 "TusChunk": {"type": "string", "contentMediaType": "application/offset+octet-stream"},
+                "File": {"type": "string", "contentMediaType": "application/octet-stream"},
+                "RedactionInput": {"type": "object", "required": ["rects"], "additionalProperties": false, "properties": {
+                    "rects": {"type": "array", "minItems": 1, "maxItems": 200, "items": {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "integer", "minimum": 0}, "description": "[x, y, w, h] in pixels; w and h at least 1"}}
+                }},
+                "Redaction": {"type": "object", "required": ["item", "sha256", "bytes", "log_index", "original"], "properties": {
+                    "item": {"type": "string"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    "bytes": {"type": "integer"}, "log_index": {"type": "integer"}, "original": {"type": "string"}
+                }},
                 "Upload": {"type": "object", "required": ["id", "offset", "length", "done"], "properties": {
                     "id": {"type": "string"}, "offset": {"type": "integer"}, "length": {"type": "integer"},
                     "file_name": {"type": ["string", "null"]}, "case": {"type": ["string", "null"]},
@@ -241,8 +450,29 @@ pub fn document(routes: &[RouteDoc]) -> Value {
                     "created_at": {"type": "string", "format": "date-time"}, "done": {"type": "boolean"},
                     "item": {"type": "string"}, "sha256": {"type": "string"}, "bytes": {"type": "integer"}, "log_index": {"type": "integer"}
                 }},
+                "TestimonyInput": {"type": "object", "required": ["statement", "language"], "additionalProperties": false, "properties": testimony_fields()},
+                "Testimony": {"type": "object", "properties": testimony_fields()},
+                "TestimonyList": {"type": "object", "properties": {"testimonies": {"type": "array", "items": {"$ref": "#/components/schemas/Testimony"}}}},
+                "PersonInput": {"type": "object", "required": ["pseudonym"], "additionalProperties": false, "properties": person_fields()},
+                "Person": {"type": "object", "properties": person_fields()},
+                "ActInput": {"type": "object", "required": ["violation_type"], "additionalProperties": false, "properties": {
+                    "violation_type": {"type": "string", "x-classification": "internal"},
+                    "victims": {"type": "array", "items": {"type": "string"}, "x-classification": "internal"},
+                    "perpetrators": {"type": "array", "items": {"type": "string"}, "x-classification": "internal"}
+                }},
+                "ActList": {"type": "object", "properties": {"acts": {"type": "array", "items": {"$ref": "#/components/schemas/ActInput"}}}},
+                "ErasureRequest": {"type": "object", "required": ["record"], "additionalProperties": false, "properties": {"record": {"type": "string"}}},
+                "ErasureList": {"type": "object", "properties": {"erasures": {"type": "array", "items": {"type": "object"}}}},
+                "Erased": {"type": "object", "properties": {"record": {"type": "string"}, "erased": {"type": "boolean"}, "log_index": {"type": "integer"}}},
+                "AccessReport": {"type": "object", "properties": {"reads": {"type": "integer"}, "events": {"type": "array", "items": {"type": "object"}}}},
                 "Empty": {"type": "null"}
             }
         }
-    })
+    });
+    if let (Value::Object(schemas), Value::Object(more)) =
+        (&mut doc["components"]["schemas"], submission_schemas())
+    {
+        schemas.extend(more);
+    }
+    doc
 }

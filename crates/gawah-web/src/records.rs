@@ -1,10 +1,11 @@
 //! Incident operations shared by the pages and the API: authorisation, validation, and one
 //! logged commit per change.
 
-use gawah_core::incident::{Incident, IncidentInput};
+use gawah_core::incident::{Incident, IncidentConfidential, IncidentInput};
 use gawah_core::{Action, Commitment, IncidentId, LogEntry, OrgId, Salt, Sha256Digest, Timestamp};
 use gawah_store::records::{IncidentRow, IncidentWrite};
-use gawah_store::{Change, RecordWrite};
+use gawah_store::vault::version_record;
+use gawah_store::{Change, Ledger, LedgerError, RecordWrite, Vault};
 use serde_json::Value;
 
 use crate::ctx::Member;
@@ -17,8 +18,11 @@ fn content(incident: &Incident) -> Result<Vec<u8>, AppError> {
 }
 
 /// The change that writes `version` of an incident of `org` as `actor` at `time`: the record,
-/// and its log entry committing to the canonical content under a fresh salt.
+/// and its log entry committing to the canonical content under a fresh salt. The confidential
+/// fields and the committed content are sealed under the incident's data key (made with
+/// version 1).
 pub fn incident_change(
+    ledger: &Ledger,
     time: Timestamp,
     actor: &str,
     org: &OrgId,
@@ -37,15 +41,57 @@ pub fn incident_change(
     let entry = LogEntry::new(time, actor, action, id.as_str())
         .with_commitment(commitment)
         .with_field("org", org.as_str());
+    let key = ledger
+        .vault()?
+        .record_key(org.as_str(), id.as_str(), version)
+        .map_err(LedgerError::from)?;
+    let (internal, confidential) = incident.split();
+    let sealed = Vault::seal_json(&key.key, "incidents", "sealed", id.as_str(), &confidential)
+        .map_err(LedgerError::from)?;
+    let content = Vault::seal_bytes(
+        &key.key,
+        "record_versions",
+        "content",
+        &version_record(id.as_str(), version),
+        &bytes,
+    )
+    .map_err(LedgerError::from)?;
     let record = RecordWrite::Incident(IncidentWrite {
         id: id.clone(),
         org: org.clone(),
-        incident,
+        incident: internal,
         version,
         salt,
-        content: bytes,
+        content,
+        sealed: Some(sealed),
+        data_key: key.new,
     });
     Ok(Change { record, entry })
+}
+
+/// The incident with its confidential fields opened. Reading them is a custody event: the
+/// view is logged (as `m`) before anything is returned.
+pub fn open_confidential(s: &AppState, m: &Member, row: IncidentRow) -> Result<Incident, AppError> {
+    if !m.role.can_read_confidential() {
+        return Err(AppError::Forbidden);
+    }
+    let incident = open_quiet(s, &row)?;
+    log_view(s, m, row.id.as_str(), "confidential")?;
+    Ok(incident)
+}
+
+/// Logs that `m` read confidential data of `subject` (`what`: which part).
+pub fn log_view(s: &AppState, m: &Member, subject: &str, what: &str) -> Result<u64, AppError> {
+    let entry = LogEntry::new(s.ledger.clock().now(), m.id.as_str(), Action::View, subject)
+        .with_field("org", m.org.as_str())
+        .with_field("part", what);
+    let idx = s.ledger.commit(&[Change {
+        record: RecordWrite::None,
+        entry,
+    }])?;
+    idx.first()
+        .copied()
+        .ok_or_else(|| AppError::Internal("commit returned no index".into()))
 }
 
 fn write(
@@ -56,6 +102,7 @@ fn write(
     version: u64,
 ) -> Result<u64, AppError> {
     let change = incident_change(
+        &s.ledger,
         s.ledger.clock().now(),
         m.id.as_str(),
         &m.org,
@@ -97,6 +144,51 @@ pub fn read(s: &AppState, m: &Member, id: &str) -> Result<IncidentRow, AppError>
         .ok_or(AppError::NotFound)
 }
 
+/// The incident with its confidential fields opened for the server's own use (merging a
+/// patch), not shown to anyone, so not logged.
+pub fn open_quiet(s: &AppState, row: &IncidentRow) -> Result<Incident, AppError> {
+    let confidential: IncidentConfidential = match &row.sealed {
+        Some(sealed) => s
+            .ledger
+            .vault()?
+            .open_json("incidents", "sealed", row.id.as_str(), sealed)
+            .map_err(LedgerError::from)?,
+        None => IncidentConfidential::default(),
+    };
+    Ok(row.incident.clone().join(confidential))
+}
+
+/// One incident of the member's organisation with its confidential fields, if the member
+/// may read them (the read is logged); without them otherwise.
+pub fn read_revealed(s: &AppState, m: &Member, id: &str) -> Result<IncidentRow, AppError> {
+    let mut row = read(s, m, id)?;
+    if m.role.can_read_confidential() {
+        row.incident = open_confidential(s, m, row.clone())?;
+    }
+    Ok(row)
+}
+
+/// The sealed metadata (file name; a confidential item's hash) of the evidence linked to an
+/// incident, opened; each read is logged.
+pub fn evidence_names(
+    s: &AppState,
+    m: &Member,
+    row: &IncidentRow,
+) -> Result<std::collections::HashMap<String, gawah_store::ItemMeta>, AppError> {
+    if !m.role.can_read_confidential() {
+        return Err(AppError::Forbidden);
+    }
+    let mut names = std::collections::HashMap::new();
+    for linked in s.ledger.store.incident_items(&row.org, &row.id)? {
+        let meta = s.ledger.open_meta(&linked.item)?;
+        if meta.file_name.is_some() || meta.sha256.is_some() {
+            log_view(s, m, linked.item.id.as_str(), "confidential")?;
+            names.insert(linked.item.id.to_string(), meta);
+        }
+    }
+    Ok(names)
+}
+
 /// The editable fields of a stored incident.
 pub fn as_input(i: &Incident) -> IncidentInput {
     IncidentInput {
@@ -128,6 +220,9 @@ pub fn update(
         return Err(AppError::Forbidden);
     }
     let row = read(s, m, id)?;
+    if !m.role.can_read_confidential() {
+        return Err(AppError::Forbidden);
+    }
     if expected.is_some_and(|v| v != row.version) {
         return Err(AppError::Conflict(format!(
             "{} was changed by someone else; reload and try again",

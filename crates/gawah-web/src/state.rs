@@ -16,6 +16,11 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Login attempts per client address, for rate limiting.
     pub login_limiter: crate::ctx::RateLimiter,
+    /// Anonymous submissions and additions per client address (in memory only; the address
+    /// is never stored or logged).
+    pub intake_limiter: crate::ctx::RateLimiter,
+    /// Receipt code look-ups per client address (in memory only, as above).
+    pub receipt_limiter: crate::ctx::RateLimiter,
 }
 
 impl AppState {
@@ -25,6 +30,8 @@ impl AppState {
             ledger,
             secure_cookies,
             login_limiter: crate::ctx::RateLimiter::new(10, Duration::from_secs(60)),
+            intake_limiter: crate::ctx::RateLimiter::new(10, Duration::from_secs(600)),
+            receipt_limiter: crate::ctx::RateLimiter::new(20, Duration::from_secs(60)),
         }
     }
 }

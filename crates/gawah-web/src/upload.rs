@@ -15,6 +15,11 @@
 //! across processes; `HEAD` waits (a while) for a running or interrupted `PATCH` to record what
 //! it received. When the offset reaches the length, the part file is streamed into the blob
 //! store and recorded in the same request, and removed.
+//!
+//! Who may upload: admins and documenters, into their own organisation's incidents. The tus
+//! endpoints also serve the incident page's script (`assets/upload.js`), which authenticates
+//! with the page session plus its form token in a header (see [`CSRF_HEADER`]); every other
+//! API route takes bearer tokens only.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -32,9 +37,15 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, options, post};
 use base64::Engine;
-use gawah_core::{Action, Commitment, IncidentId, ItemId, LogEntry, Salt};
+use gawah_core::seal::SecretKey;
+use gawah_core::seal::partial::PartialCipher;
+use gawah_core::vocab::Role;
+use gawah_core::{Action, Commitment, IncidentId, ItemId, LogEntry};
 use gawah_store::records::{EvidenceWrite, NewUpload, UploadRow};
-use gawah_store::{BlobWriter, Change, IngestedItem, NewItem, RecordWrite};
+use gawah_store::sealed_blob::SealingWriter;
+use gawah_store::{
+    BlobWriter, Change, IngestMeta, IngestedItem, ItemMeta, LedgerError, RecordWrite, Vault,
+};
 use serde_json::json;
 use tokio::sync::mpsc;
 
@@ -93,6 +104,12 @@ impl From<AppError> for UpErr {
 
 impl From<gawah_store::StoreError> for UpErr {
     fn from(e: gawah_store::StoreError) -> Self {
+        Self::App(e.into())
+    }
+}
+
+impl From<LedgerError> for UpErr {
+    fn from(e: LedgerError) -> Self {
         Self::App(e.into())
     }
 }
@@ -166,32 +183,30 @@ struct Placement {
 
 /// Blocking: makes a finished blob durable, then records the item, its owner, its link and
 /// its intake entry in one commit. Returns once that is durable.
-fn record(
-    s: &AppState,
-    writer: Box<dyn BlobWriter>,
-    p: Placement,
-) -> Result<IngestedItem, AppError> {
+fn record(s: &AppState, writer: SealedUpload, p: Placement) -> Result<IngestedItem, AppError> {
     let time = s.ledger.clock().now();
-    let id = ItemId::at(time).map_err(|e| AppError::Internal(e.to_string()))?;
-    let salt = Salt::random().map_err(|e| AppError::Internal(e.to_string()))?;
-    let receipt = writer
+    let content = writer
+        .finish()
+        .map_err(|e| AppError::Internal(format!("sealing the upload: {e}")))?;
+    let (content, blob) = content
         .commit()
         .map_err(|e| AppError::Internal(e.to_string()))?;
+    let meta = IngestMeta {
+        case_ref: p.case_ref.clone(),
+        file_name: p.file_name.clone(),
+        confidential: p.confidential,
+    };
+    // Every upload is stored sealed; a confidential one also keeps its hash and salt sealed.
+    let item = s.ledger.sealed_item(content, blob, &meta)?;
+    let (id, sha256, bytes) = (item.id.clone(), item.sha256, item.bytes);
     let mut entry = LogEntry::new(time, p.member.id.as_str(), Action::Intake, id.as_str())
-        .with_commitment(Commitment::new(&salt, &receipt.sha256))
+        .with_commitment(Commitment::new(&item.salt, &item.sha256))
         .with_field("org", p.member.org.as_str());
     if let Some(i) = &p.incident {
         entry = entry.with_field("incident", i.as_str());
     }
     let record = RecordWrite::Evidence(EvidenceWrite {
-        item: NewItem {
-            id: id.clone(),
-            sha256: receipt.sha256,
-            bytes: receipt.bytes,
-            salt,
-            case_ref: p.case_ref,
-            file_name: p.file_name,
-        },
+        item,
         org: p.member.org.clone(),
         member: p.member.id.clone(),
         incident: p.incident,
@@ -205,8 +220,8 @@ fn record(
         .ok_or_else(|| AppError::Internal("commit returned no index".into()))?;
     Ok(IngestedItem {
         item: id,
-        sha256: receipt.sha256,
-        bytes: receipt.bytes,
+        sha256,
+        bytes,
         log_index,
     })
 }
@@ -251,8 +266,14 @@ fn own_incident(s: &AppState, m: &Member, id: &str) -> Result<IncidentId, AppErr
         .ok_or(AppError::NotFound)
 }
 
+/// Whether a role may add evidence: the intake of files is the documenters' work (and the
+/// admins'); analysts, legal officers and viewers read it (DESIGN.md, "People who use it").
+pub(crate) fn may_upload(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Documenter)
+}
+
 fn can_upload(m: &Member) -> Result<(), AppError> {
-    if m.role.can_write_records() {
+    if may_upload(m.role) {
         Ok(())
     } else {
         Err(AppError::Forbidden)
@@ -273,18 +294,21 @@ fn content_length(headers: &HeaderMap) -> Option<u64> {
 
 /// A file streamed into a blob, not yet durable nor recorded.
 struct StagedBlob {
-    writer: Box<dyn BlobWriter>,
+    writer: SealedUpload,
 }
 
-/// Blocking: writes the chunks from `rx` into a new blob until the channel closes.
-fn sink_blob(s: &AppState, mut rx: mpsc::Receiver<Bytes>) -> Result<StagedBlob, AppError> {
-    let mut writer = s
-        .ledger
-        .blobs
-        .create()
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+/// An upload's content being sealed into a new blob.
+type SealedUpload = SealingWriter<Box<dyn BlobWriter>>;
+
+/// Blocking: seals the chunks from `rx` into a new blob of `org` until the channel closes.
+fn sink_blob(
+    s: &AppState,
+    org: &str,
+    mut rx: mpsc::Receiver<Bytes>,
+) -> Result<StagedBlob, AppError> {
+    let mut writer = s.ledger.create_sealed(org)?;
     let mut block = Vec::with_capacity(BLOCK);
-    let write = |w: &mut Box<dyn BlobWriter>, b: &[u8]| {
+    let write = |w: &mut SealedUpload, b: &[u8]| {
         w.write_all(b)
             .map_err(|e| AppError::Internal(format!("writing the upload: {e}")))
     };
@@ -304,11 +328,16 @@ fn sink_blob(s: &AppState, mut rx: mpsc::Receiver<Bytes>) -> Result<StagedBlob, 
 }
 
 /// Streams one multipart field into a new blob (bounded channel to a blocking writer).
-async fn stream_field(state: &Arc<AppState>, field: &mut Field<'_>) -> Result<StagedBlob, UpErr> {
+async fn stream_field(
+    state: &Arc<AppState>,
+    org: &str,
+    field: &mut Field<'_>,
+) -> Result<StagedBlob, UpErr> {
     let max = max_upload();
     let (tx, rx) = mpsc::channel::<Bytes>(QUEUE);
     let st = state.clone();
-    let task = tokio::task::spawn_blocking(move || sink_blob(&st, rx));
+    let org = org.to_owned();
+    let task = tokio::task::spawn_blocking(move || sink_blob(&st, &org, rx));
     let mut bytes = 0u64;
     let mut failed = None;
     loop {
@@ -392,7 +421,7 @@ async fn read_form(
                     return Err(AppError::Forbidden.into());
                 }
                 let file_name = field.file_name().and_then(clean_name);
-                let staged = stream_field(state, &mut field).await?;
+                let staged = stream_field(state, m.org.as_str(), &mut field).await?;
                 // A browser sends an empty part without a name when no file was chosen.
                 if file_name.is_none() && staged.writer.written() == 0 {
                     continue;
@@ -643,8 +672,39 @@ fn own_upload(s: &AppState, m: &Member, id: &str) -> Result<UploadRow, UpErr> {
         return Err(bad("not an upload id"));
     }
     match s.ledger.store.upload(id)? {
-        Some(row) if row.member == m.id && row.org == m.org => Ok(row),
+        Some(mut row) if row.member == m.id && row.org == m.org => {
+            // A confidential item's hash is sealed; its uploader is told it from the item.
+            if let Some(d) = &mut row.done
+                && d.sha256.is_none()
+                && let Some(item) = s.ledger.store.item(&d.item)?
+            {
+                let meta = s.ledger.open_meta(&item)?;
+                d.sha256 = meta.sha256.and_then(|h| h.parse().ok());
+            }
+            Ok(row)
+        }
         _ => Err(AppError::NotFound.into()),
+    }
+}
+
+/// The hex SHA-256 of a finished upload's item.
+fn done_sha(d: &gawah_store::records::UploadDone) -> String {
+    d.sha256.map(|h| h.to_hex()).unwrap_or_default()
+}
+
+/// An upload's sealed metadata, opened with its key (the name of a row from before sealing
+/// comes from its `file_name` column).
+fn upload_meta(key: &SecretKey, row: &UploadRow) -> Result<ItemMeta, AppError> {
+    match &row.sealed {
+        Some(sealed) => {
+            let bytes = Vault::open_bytes(key, "uploads", "sealed", &row.id, sealed)
+                .map_err(LedgerError::from)?;
+            serde_json::from_slice(&bytes).map_err(|e| AppError::Internal(e.to_string()))
+        }
+        None => Ok(ItemMeta {
+            file_name: row.file_name.clone(),
+            ..ItemMeta::default()
+        }),
     }
 }
 
@@ -657,9 +717,13 @@ fn finalize(
     file: &mut File,
 ) -> Result<IngestedItem, UpErr> {
     file.seek(SeekFrom::Start(0)).map_err(internal)?;
-    let mut writer = s.ledger.blobs.create()?;
+    let key = s.ledger.vault()?.key(&row.id).map_err(LedgerError::from)?;
+    let file_name = upload_meta(&key, row)?.file_name;
+    let mut cipher = PartialCipher::new(&key, &row.id);
+    let mut writer = s.ledger.create_sealed(m.org.as_str())?;
     let mut buf = vec![0u8; BLOCK];
     let mut input = Read::take(&mut *file, row.length);
+    let mut at = 0u64;
     loop {
         let n = match input.read(&mut buf) {
             Ok(0) => break,
@@ -667,6 +731,8 @@ fn finalize(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(internal(format!("reading the partial upload: {e}"))),
         };
+        cipher.apply_at(at, &mut buf[..n]);
+        at += n as u64;
         writer
             .write_all(&buf[..n])
             .map_err(|e| internal(format!("writing the upload: {e}")))?;
@@ -686,7 +752,7 @@ fn finalize(
             member: m.clone(),
             incident: row.incident.clone(),
             case_ref: row.case_ref.clone(),
-            file_name: row.file_name.clone(),
+            file_name,
             confidential: row.confidential,
             upload: Some(row.id.clone()),
         },
@@ -760,16 +826,30 @@ async fn tus_create_inner(state: Arc<AppState>, req: Request) -> Result<Response
     let done = blocking(&state, move |s| {
         let incident = incident.map(|i| own_incident(s, &member, &i)).transpose()?;
         let now = s.ledger.clock().now();
+        // The upload's own key seals its name now and encrypts its partial file as it comes.
+        let key = s
+            .ledger
+            .vault()?
+            .record_key(member.org.as_str(), &upload_id, 1)
+            .map_err(LedgerError::from)?;
+        let meta = ItemMeta {
+            file_name,
+            ..ItemMeta::default()
+        };
+        let sealed = Vault::seal_json(&key.key, "uploads", "sealed", &upload_id, &meta)
+            .map_err(LedgerError::from)?;
         s.ledger.store.upload_create(&NewUpload {
             id: upload_id.clone(),
             org: member.org.clone(),
             member: member.id.clone(),
             length,
-            file_name,
+            file_name: None,
             case_ref,
             incident,
             confidential,
             created_at: now,
+            sealed: Some(sealed),
+            data_key: key.new,
         })?;
         let dir = s.ledger.store.uploads_dir()?;
         let path = part_path(&dir, &upload_id);
@@ -828,10 +908,30 @@ where
         .map_err(internal)?
 }
 
+/// The header in which the incident page's script sends the session's form token.
+pub(crate) const CSRF_HEADER: &str = "x-gawah-csrf";
+
+/// Who sends a tus request: a bearer token, as everywhere in the API; or, for the incident
+/// page's upload script only, the page session together with that session's form token in
+/// [`CSRF_HEADER`]. The cookie alone never authorises anything here: a page of another site
+/// cannot set that header on a request to us without a CORS preflight, which we never grant,
+/// and the session cookie is `SameSite=Strict`. A wrong token is 403, as on every form.
 async fn api_member(
     state: &Arc<AppState>,
     parts: &mut axum::http::request::Parts,
 ) -> Result<Member, UpErr> {
+    let bearer = parts.headers.contains_key(header::AUTHORIZATION);
+    if let Some(token) = parts.headers.get(CSRF_HEADER).filter(|_| !bearer) {
+        let token = token.to_str().unwrap_or_default().to_owned();
+        let ctx = <Ctx as axum::extract::FromRequestParts<Arc<AppState>>>::from_request_parts(
+            parts, state,
+        )
+        .await
+        .map_err(UpErr::App)?;
+        let m = ctx.member()?.clone();
+        ctx.check_csrf(&token)?;
+        return Ok(m);
+    }
     let ApiMember(m) =
         <ApiMember as axum::extract::FromRequestParts<Arc<AppState>>>::from_request_parts(
             parts, state,
@@ -885,7 +985,7 @@ async fn tus_head(
         )
             .into_response();
         if let Some(d) = &row.done {
-            done_headers(&mut resp, &d.item, &d.sha256.to_hex(), d.log_index);
+            done_headers(&mut resp, &d.item, &done_sha(d), d.log_index);
         }
         Ok(resp)
     }
@@ -914,7 +1014,7 @@ async fn upload_status(
             });
             if let Some(d) = &row.done {
                 v["item"] = json!(d.item.as_str());
-                v["sha256"] = json!(d.sha256.to_hex());
+                v["sha256"] = json!(done_sha(d));
                 v["bytes"] = json!(d.bytes);
                 v["log_index"] = json!(d.log_index);
             }
@@ -962,7 +1062,7 @@ fn patch_blocking(
             Ok(Patched::Done(
                 row.length,
                 d.item.clone(),
-                d.sha256.to_hex(),
+                done_sha(d),
                 d.log_index,
             ))
         } else {
@@ -978,6 +1078,9 @@ fn patch_blocking(
     // Bytes after the acknowledged offset were never acknowledged: cut them off.
     file.set_len(row.offset).map_err(internal)?;
     file.seek(SeekFrom::Start(row.offset)).map_err(internal)?;
+    let key = s.ledger.vault()?.key(id).map_err(LedgerError::from)?;
+    let mut cipher = PartialCipher::new(&key, id);
+    let mut pos = row.offset;
     let room = row.length - row.offset;
     let mut written = 0u64;
     let mut acked = row.offset;
@@ -993,6 +1096,9 @@ fn patch_blocking(
             over = take < chunk.len();
         }
         if block.len() >= BLOCK || end || over {
+            // Encrypted at its offset before it touches the disk.
+            cipher.apply_at(pos, &mut block);
+            pos += block.len() as u64;
             file.write_all(&block)
                 .map_err(|e| internal(format!("writing {}: {e}", path.display())))?;
             block.clear();

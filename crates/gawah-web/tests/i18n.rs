@@ -98,13 +98,15 @@ fn is_arabic_letter(c: char) -> bool {
         && matches!(c, '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}')
 }
 
-/// The `{ ... }` placeables of a value, in order.
+/// The `{ ... }` placeables of a value, sorted: a translation may put them in another order.
 fn placeables(value: &str) -> Vec<&str> {
-    value
+    let mut found: Vec<&str> = value
         .split('{')
         .skip(1)
         .map(|rest| rest.split('}').next().unwrap_or(rest).trim())
-        .collect()
+        .collect();
+    found.sort_unstable();
+    found
 }
 
 #[test]
@@ -185,4 +187,181 @@ fn dari_and_pashto_use_their_own_letters() {
         "ps: only {} distinct Pashto-specific letters in the whole file: {seen:?}",
         seen.len()
     );
+}
+
+/// Files under `dir` (recursively) whose names end in `ext`.
+fn files(dir: &std::path::Path, ext: &str, out: &mut Vec<PathBuf>) {
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    for entry in entries {
+        let path = entry.expect("directory entry").path();
+        if path.is_dir() {
+            files(&path, ext, out);
+        } else if path.extension().is_some_and(|e| e == ext) {
+            out.push(path);
+        }
+    }
+}
+
+/// The string literals of `text` that look like message ids, with their line numbers.
+fn id_literals(text: &str) -> Vec<(usize, &str)> {
+    let mut found = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        for (i, piece) in line.split('"').enumerate() {
+            if i % 2 == 1 && is_id(piece) {
+                found.push((n + 1, piece));
+            }
+        }
+    }
+    found
+}
+
+/// The values a dynamic key `format!("FAMILY-{...}")` takes: every one must have a message.
+fn dynamic_family(family: &str) -> Option<Vec<String>> {
+    use gawah_core::vocab::{DATE_PRECISIONS, VERIFICATION_STATUSES, VIOLATION_TYPES};
+    let owned = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    Some(match family {
+        "status" => owned(&VERIFICATION_STATUSES),
+        "precision" => owned(&DATE_PRECISIONS),
+        "domain" => {
+            let mut all = owned(&VIOLATION_TYPES);
+            all.extend(
+                gawah_demo::edicts()
+                    .expect("demo edicts")
+                    .into_iter()
+                    .map(|e| e.domain),
+            );
+            all
+        }
+        "action" => {
+            // Entries have no list of actions; these are all of them, checked to parse.
+            let names = [
+                "intake",
+                "view",
+                "export",
+                "transfer",
+                "redaction",
+                "analysis",
+                "disposition",
+                "create",
+                "update",
+            ];
+            for n in names {
+                n.parse::<gawah_core::Action>()
+                    .unwrap_or_else(|_| panic!("{n} is no longer an action"));
+            }
+            owned(&names)
+        }
+        "field" => {
+            // The API's field names, which field errors name, and the whole form.
+            let input = serde_json::to_value(gawah_core::incident::IncidentInput::default())
+                .expect("serialisable");
+            let mut names: Vec<String> = input
+                .as_object()
+                .expect("an object")
+                .keys()
+                .cloned()
+                .collect();
+            names.push("form".into());
+            names
+        }
+        "consent" => gawah_core::testimony::Consent::ALL
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect(),
+        // The languages the testimony form offers.
+        "language" => owned(&["fa", "ps", "en", "uz", "tk"]),
+        // Errors of the testimony form, by the API's field names.
+        "testimony-error" => serde_json::to_value(gawah_core::testimony::TestimonyInput::default())
+            .expect("serialisable")
+            .as_object()
+            .expect("an object")
+            .keys()
+            .cloned()
+            .collect(),
+        _ => return None,
+    })
+}
+
+/// Every message the code asks for exists in every language: the `t("…")` calls of the
+/// templates, every id-like string literal in the Rust sources whose first word begins some
+/// message id (`"error-forbidden"`, `"evidence-done"`; HTTP header names do not), and every
+/// value of a key built with `format!("family-{…}")`.
+#[test]
+fn every_key_used_in_templates_and_code_has_a_message_in_every_language() {
+    let en = load("en");
+    let ids: HashSet<&str> = messages(&en).iter().map(|(id, _)| *id).collect();
+    let families: HashSet<&str> = ids
+        .iter()
+        .filter_map(|id| id.split_once('-'))
+        .map(|(f, _)| f)
+        .collect();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut used: Vec<(String, String)> = Vec::new(); // (where, key)
+    let mut templates = Vec::new();
+    files(&root.join("templates"), "html", &mut templates);
+    assert!(!templates.is_empty());
+    for path in &templates {
+        let text = std::fs::read_to_string(path).expect("readable template");
+        for (n, line) in text.lines().enumerate() {
+            for call in line.split("t(\"").skip(1) {
+                let key = call.split('"').next().unwrap_or_default();
+                used.push((format!("{}:{}", path.display(), n + 1), key.to_owned()));
+            }
+        }
+    }
+    let mut sources = Vec::new();
+    files(&root.join("src"), "rs", &mut sources);
+    let mut unknown_families = Vec::new();
+    for path in &sources {
+        let text = std::fs::read_to_string(path).expect("readable source");
+        for (n, key) in id_literals(&text) {
+            let family = key.split_once('-').map_or(key, |(f, _)| f);
+            if key.contains('-') && families.contains(family) {
+                used.push((format!("{}:{n}", path.display()), key.to_owned()));
+            }
+        }
+        for (n, line) in text.lines().enumerate() {
+            for rest in line.split("format!(\"").skip(1) {
+                let Some((family, _)) = rest.split_once("-{") else {
+                    continue;
+                };
+                if !is_id(family) || !families.contains(family) {
+                    continue;
+                }
+                let at = format!("{}:{}", path.display(), n + 1);
+                match dynamic_family(family) {
+                    Some(values) => {
+                        used.extend(
+                            values
+                                .into_iter()
+                                .map(|v| (at.clone(), format!("{family}-{v}"))),
+                        );
+                    }
+                    None => unknown_families.push(format!("{at}: {family}-{{…}}")),
+                }
+            }
+        }
+    }
+    assert!(
+        unknown_families.is_empty(),
+        "keys built at run time from a family this test does not know; add it to dynamic_family: {unknown_families:#?}"
+    );
+    assert!(
+        used.len() > 100,
+        "found only {} uses of messages",
+        used.len()
+    );
+    let mut missing = Vec::new();
+    for lang in ["en", "fa", "ps"] {
+        let lines = load(lang);
+        let have: HashSet<&str> = messages(&lines).iter().map(|(id, _)| *id).collect();
+        for (at, key) in &used {
+            if !have.contains(key.as_str()) {
+                missing.push(format!("{lang}: {key} (used at {at})"));
+            }
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    assert!(missing.is_empty(), "messages missing: {missing:#?}");
 }

@@ -23,6 +23,7 @@ struct Opts {
     entries: u64,
     batch: usize,
     dir: Option<PathBuf>,
+    verify_only: bool,
 }
 
 fn opts() -> Opts {
@@ -30,6 +31,7 @@ fn opts() -> Opts {
         entries: 1_000_000,
         batch: 10_000,
         dir: None,
+        verify_only: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -43,6 +45,7 @@ fn opts() -> Opts {
             "--batch" => o.batch = args.next().and_then(|v| v.parse().ok()).expect("--batch N"),
             "--dir" => o.dir = Some(args.next().expect("--dir PATH").into()),
             "--quick" => o.entries = 100_000,
+            "--verify-only" => o.verify_only = true,
             // `cargo bench` passes `--bench`; ignore it and anything else.
             _ => {}
         }
@@ -86,8 +89,31 @@ fn sha_each(entries: &[Vec<u8>]) -> u8 {
     acc
 }
 
+/// `--verify-only --dir PATH`: times `verify_all` on a data dir an earlier run kept, for
+/// profiling verification alone.
+fn verify_only(dd_path: &Path) {
+    let dir = DataDir::open(dd_path).expect("open data dir");
+    let store = dir.store(OpenMode::Audit).expect("store");
+    let blobs = dir.blobs().expect("blobs");
+    let verifier = dir.signer().expect("signer").verifier();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let report = verify_all(&store, &blobs, &verifier);
+        assert!(report.ok(), "verify failed: {:?}", report.failures);
+        println!(
+            "verify_all: {} entries in {:.3} s",
+            report.entries,
+            secs(t.elapsed())
+        );
+    }
+}
+
 fn main() {
     let o = opts();
+    if o.verify_only {
+        verify_only(o.dir.as_deref().expect("--verify-only needs --dir PATH"));
+        return;
+    }
     let base = std::env::var_os("GAWAH_BENCH_TMP")
         .map_or_else(|| PathBuf::from("/var/tmp"), PathBuf::from);
     let tmp = tempfile::Builder::new()
@@ -132,7 +158,11 @@ fn main() {
     );
 
     // --- 3. appends ------------------------------------------------------------------
-    let dir = DataDir::init(&dd_path, Some("bench.example/gawah")).expect("init data dir");
+    let keys = gawah_core::seal::KeySource::KeyFile(
+        gawah_core::seal::SecretKey::random().expect("random key"),
+    );
+    let (dir, _) =
+        DataDir::init(&dd_path, Some("bench.example/gawah"), &keys).expect("init data dir");
     let store = dir.store(OpenMode::Checked).expect("open store");
     let t = Instant::now();
     for chunk in changes.chunks(o.batch) {
@@ -176,7 +206,7 @@ fn main() {
     let (t_tree, _) = best_of(3, || {
         let mut f = Frontier::empty();
         for b in &bytes {
-            f.append(leaf_hash(b));
+            f.append_with(leaf_hash(b), |_, _| {});
         }
         f.root()
     });

@@ -24,6 +24,18 @@ pub struct Global {
     /// Machine-readable JSON output.
     #[arg(long, global = true)]
     pub json: bool,
+    /// File holding the passphrase that unlocks the keys (mode 0600).
+    #[arg(
+        long,
+        global = true,
+        env = "GAWAH_PASSPHRASE_FILE",
+        value_name = "FILE"
+    )]
+    pub passphrase_file: Option<PathBuf>,
+    /// Key file (64 hex digits, mode 0600) that unlocks the keys, instead of a passphrase;
+    /// `init` creates it if missing.
+    #[arg(long, global = true, env = "GAWAH_KEY_FILE", value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -39,6 +51,10 @@ pub enum Command {
         /// The case these files belong to.
         #[arg(long = "case", value_name = "REF")]
         case_ref: Option<String>,
+        /// Confidential: seal the files as they are written (constant memory), and keep their
+        /// SHA-256 and salt only sealed. Proofs still speak of the original's SHA-256.
+        #[arg(long)]
+        confidential: bool,
         /// Files and folders to ingest.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
@@ -68,6 +84,29 @@ pub enum Command {
     /// Exit 2 if any row was rejected; the others are imported.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Demo and benchmark data.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Write a deterministic synthetic corpus of clearly labelled fictional incidents (Dari,
+    /// Pashto and English) into an organisation, each a logged change, in batches.
+    Generate {
+        /// The organisation's name (see `gawah admin org add`).
+        #[arg(long)]
+        org: String,
+        /// How many incidents.
+        #[arg(long)]
+        incidents: usize,
+        /// The corpus seed: the same seed gives the same incidents.
+        #[arg(long, default_value_t = 2021)]
+        seed: u64,
+        /// Incidents per commit.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        batch: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,6 +115,10 @@ pub enum ItemCommand {
     Show {
         /// The item id.
         id: String,
+        /// Also open the confidential metadata (the file name); needs the keys, and the read
+        /// is logged.
+        #[arg(long)]
+        confidential: bool,
     },
 }
 
@@ -125,6 +168,29 @@ pub enum AdminCommand {
     /// API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Keys: rotation, change of passphrase.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new version of an organisation's key and rewrap every data key under it; the
+    /// old version is deleted. Logged.
+    Rotate {
+        /// The organisation's name, or `instance` for items ingested outside any organisation.
+        #[arg(long)]
+        org: String,
+    },
+    /// Reseal every organisation key under a new passphrase or key file. Logged.
+    ChangePassphrase {
+        /// File holding the new passphrase (mode 0600).
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+        /// New key file (created if missing).
+        #[arg(long, value_name = "FILE")]
+        new_key_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

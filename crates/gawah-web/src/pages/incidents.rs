@@ -7,7 +7,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use gawah_core::incident::{FieldError, IncidentInput};
 use gawah_core::vocab::{
     DATE_PRECISIONS, PROVINCES, RELIABILITY, VERIFICATION_STATUSES, VIOLATION_TYPES,
@@ -15,7 +15,8 @@ use gawah_core::vocab::{
 use gawah_store::records::IncidentQuery;
 use serde::Deserialize;
 
-use super::public::dual_date;
+use super::field_errors::localise;
+use super::public::{DualTime, dual_date};
 use super::{Page, error_page, province_label, render};
 use crate::ctx::Ctx;
 use crate::error::AppError;
@@ -23,6 +24,9 @@ use crate::records;
 use crate::state::{AppState, blocking};
 
 const PAGE_SIZE: u64 = 50;
+/// Bytes per request of the upload script: small enough to lose little when a slow link
+/// drops, large enough that the requests' overhead does not matter.
+const UPLOAD_CHUNK: u64 = 8 << 20;
 
 /// An incident row in the list.
 struct Row {
@@ -165,7 +169,7 @@ async fn form_page(
         action,
         input,
         version,
-        errors,
+        errors: errors.iter().map(|e| localise(&ctx.tr, e)).collect(),
         provinces: PROVINCES
             .iter()
             .map(|(c, _)| (*c, province_label(c, lang)))
@@ -290,6 +294,39 @@ async fn create(
     }
 }
 
+/// A testimony as listed on its incident's page: nothing confidential.
+struct TestimonyLine {
+    id: String,
+    language: String,
+    consent: String,
+    taken_on: String,
+    erased: bool,
+}
+
+fn testimony_line(ctx: &Ctx, t: &gawah_store::records::TestimonyRow) -> TestimonyLine {
+    let internal: Option<gawah_core::testimony::TestimonyInternal> =
+        serde_json::from_str(&t.record.internal).ok();
+    TestimonyLine {
+        id: t.record.id.clone(),
+        language: internal
+            .as_ref()
+            .map(|i| ctx.tr.t(&format!("language-{}", i.language)))
+            .unwrap_or_default(),
+        consent: internal
+            .as_ref()
+            .map(|i| {
+                i.consent
+                    .iter()
+                    .map(|c| ctx.tr.t(&format!("consent-{}", c.as_str())))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default(),
+        taken_on: internal.and_then(|i| i.taken_on).unwrap_or_default(),
+        erased: t.record.sealed.is_none(),
+    }
+}
+
 /// An evidence item linked to an incident, as listed on its page.
 struct EvidenceLine {
     id: String,
@@ -299,6 +336,12 @@ struct EvidenceLine {
     sha256: String,
     log_index: u64,
     confidential: bool,
+    /// A PNG or JPEG (a redacted copy can be made of it).
+    image: bool,
+    /// The original it is a redacted copy of.
+    copy_of: Option<String>,
+    /// Its redacted copies.
+    copies: Vec<String>,
 }
 
 /// A size for people: bytes in the largest binary unit that keeps one decimal meaningful.
@@ -320,9 +363,32 @@ fn human_size(bytes: u64) -> String {
 /// One line of an incident's history.
 struct HistoryLine {
     log_index: u64,
-    time: String,
+    time: DualTime,
     action: String,
+    /// The evidence item the event is about, when not the incident itself.
+    item: Option<String>,
     actor: String,
+}
+
+/// What the upload script says, as `data-msg-*` attributes of the form: the messages in the
+/// page's language, with `{done}`, `{total}` and `{percent}` for the script to fill in.
+fn upload_messages(ctx: &Ctx) -> Vec<(&'static str, String)> {
+    let progress = ctx.tr.t_args(
+        "evidence-uploading",
+        &[
+            ("done", "{done}".into()),
+            ("total", "{total}".into()),
+            ("percent", "{percent}".into()),
+        ],
+    );
+    vec![
+        ("uploading", progress),
+        ("resuming", ctx.tr.t("evidence-resuming")),
+        ("resumed", ctx.tr.t("evidence-resumed")),
+        ("done", ctx.tr.t("evidence-done")),
+        ("failed", ctx.tr.t("evidence-failed")),
+        ("refused", ctx.tr.t("evidence-refused")),
+    ]
 }
 
 #[derive(Template)]
@@ -339,28 +405,72 @@ struct ShowPage {
     edicts: Vec<(String, String)>,
     history: Vec<HistoryLine>,
     version: u64,
+    /// The confidential fields were opened (and the read logged).
+    revealed: bool,
+    /// The member may open them.
+    can_reveal: bool,
+    /// Testimonies given in it (internal fields only).
+    testimonies: Vec<TestimonyLine>,
     can_write: bool,
     evidence: Vec<EvidenceLine>,
-}
-
-impl ShowPage {
-    /// The message `key`, or `english` until the locales have it.
-    fn label(&self, key: &str, english: &str) -> String {
-        if crate::i18n::Tr::new(crate::lang::Lang::En).has(key) {
-            self.page.tr.t(key)
-        } else {
-            english.to_owned()
-        }
-    }
+    /// Whether the member may add evidence (the upload form).
+    can_upload: bool,
+    /// The upload script's messages.
+    upload_messages: Vec<(&'static str, String)>,
+    /// The size of each `PATCH` of the upload script, in bytes.
+    chunk_bytes: u64,
+    /// Whether the member may download originals (a logged read).
+    can_download: bool,
+    /// Whether the member may make redacted copies.
+    can_redact: bool,
 }
 
 async fn show(ctx: Ctx, State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
+    show_page(ctx, state, id, false).await
+}
+
+/// The incident page with its confidential fields (exact place, file names) opened: a POST
+/// with the form token, because every such read is logged.
+async fn reveal(
+    ctx: Ctx,
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let csrf = pairs
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    if let Err(e) = ctx.check_csrf(&csrf) {
+        return error_page(&ctx, &e);
+    }
+    show_page(ctx, state, id, true).await
+}
+
+async fn show_page(ctx: Ctx, state: Arc<AppState>, id: String, reveal: bool) -> Response {
     let Some(m) = ctx.member.clone() else {
         return Redirect::to("/login").into_response();
     };
+    let can_reveal = m.role.can_read_confidential();
     let found = blocking(&state, move |s| {
-        let row = records::read(s, &m, &id)?;
-        let custody = s.ledger.store.custody(row.id.as_str())?;
+        let row = if reveal {
+            records::read_revealed(s, &m, &id)?
+        } else {
+            records::read(s, &m, &id)?
+        };
+        let file_names = if reveal && m.role.can_read_confidential() {
+            records::evidence_names(s, &m, &row)?
+        } else {
+            std::collections::HashMap::new()
+        };
+        let evidence = s.ledger.store.incident_items(&row.org, &row.id)?;
+        // The incident's own events and those of its evidence (the upload's intake).
+        let mut custody = s.ledger.store.custody(row.id.as_str())?;
+        for e in &evidence {
+            custody.extend(s.ledger.store.custody(e.item.id.as_str())?);
+        }
+        custody.sort_by_key(|c| c.log_index);
         let edicts = s.ledger.store.edicts()?;
         let names: Vec<(String, String)> = custody
             .iter()
@@ -377,14 +487,27 @@ async fn show(ctx: Ctx, State(state): State<Arc<AppState>>, Path(id): Path<Strin
                 (id, name)
             })
             .collect::<std::collections::HashMap<_, _>>();
-        let evidence = s.ledger.store.incident_items(&row.org, &row.id)?;
-        Ok((row, custody, edicts, members, evidence))
+        let testimonies = s.ledger.store.incident_testimonies(&row.org, &row.id)?;
+        let links = crate::redact::item_links(s, &m, &evidence)?;
+        Ok((
+            row,
+            custody,
+            edicts,
+            members,
+            (evidence, testimonies, links),
+            file_names,
+        ))
     })
     .await;
-    let (row, custody, edicts, members, evidence) = match found {
-        Ok(r) => r,
-        Err(e) => return error_page(&ctx, &e),
-    };
+    let (row, custody, edicts, members, (evidence, testimonies, mut links), file_names) =
+        match found {
+            Ok(r) => r,
+            Err(e) => return error_page(&ctx, &e),
+        };
+    let testimonies = testimonies
+        .iter()
+        .map(|t| testimony_line(&ctx, t))
+        .collect();
     let lang = ctx.tr.code();
     let i = &row.incident;
     let page = ShowPage {
@@ -408,8 +531,9 @@ async fn show(ctx: Ctx, State(state): State<Arc<AppState>>, Path(id): Path<Strin
             .iter()
             .map(|c| HistoryLine {
                 log_index: c.log_index,
-                time: c.time.to_rfc3339(),
+                time: DualTime::new(c.time, lang),
                 action: ctx.tr.t(&format!("action-{}", c.action)),
+                item: (c.subject != row.id.as_str()).then(|| c.subject.clone()),
                 actor: members
                     .get(&c.actor)
                     .cloned()
@@ -417,21 +541,57 @@ async fn show(ctx: Ctx, State(state): State<Arc<AppState>>, Path(id): Path<Strin
             })
             .collect(),
         version: row.version,
+        revealed: reveal && can_reveal,
+        can_reveal,
+        testimonies,
         can_write: ctx
             .member
             .as_ref()
             .is_some_and(|m| m.role.can_write_records()),
+        can_upload: ctx
+            .member
+            .as_ref()
+            .is_some_and(|m| crate::upload::may_upload(m.role)),
+        upload_messages: upload_messages(&ctx),
+        chunk_bytes: UPLOAD_CHUNK,
+        can_download: can_reveal,
+        can_redact: ctx
+            .member
+            .as_ref()
+            .is_some_and(|m| crate::redact::may_redact(m.role)),
         incident: row.incident.clone(),
         evidence: evidence
             .into_iter()
             .map(|e| EvidenceLine {
                 id: e.item.id.to_string(),
-                file_name: e.item.file_name.unwrap_or_default(),
+                file_name: file_names
+                    .get(e.item.id.as_str())
+                    .and_then(|m| m.file_name.clone())
+                    .or(e.item.file_name)
+                    .unwrap_or_default(),
                 bytes: e.item.bytes,
                 size: human_size(e.item.bytes),
-                sha256: e.item.sha256.to_hex(),
+                // A confidential item's hash is sealed too, shown once revealed.
+                sha256: e
+                    .item
+                    .sha256
+                    .map(|h| h.to_hex())
+                    .or_else(|| {
+                        file_names
+                            .get(e.item.id.as_str())
+                            .and_then(|m| m.sha256.clone())
+                    })
+                    .unwrap_or_default(),
                 log_index: e.item.log_index,
                 confidential: e.confidential,
+                image: links.get(e.item.id.as_str()).is_some_and(|l| l.image),
+                copy_of: links
+                    .get_mut(e.item.id.as_str())
+                    .and_then(|l| l.copy_of.take()),
+                copies: links
+                    .remove(e.item.id.as_str())
+                    .map(|l| l.copies)
+                    .unwrap_or_default(),
             })
             .collect(),
     };
@@ -446,7 +606,8 @@ async fn edit_form(
     let Some(m) = ctx.member.clone() else {
         return Redirect::to("/login").into_response();
     };
-    match blocking(&state, move |s| records::read(s, &m, &id)).await {
+    // The form shows the confidential fields to edit them: a logged read.
+    match blocking(&state, move |s| records::read_revealed(s, &m, &id)).await {
         Ok(row) => {
             form_page(
                 &ctx,
@@ -490,19 +651,14 @@ async fn update(
         Err(AppError::Invalid(errors)) => {
             form_page(&ctx, &state, action, input, version, errors).await
         }
-        Err(AppError::BadRequest(msg) | AppError::Conflict(msg)) => {
-            form_page(
-                &ctx,
-                &state,
-                action,
-                input,
-                version,
-                vec![FieldError {
-                    field: "form",
-                    message: msg,
-                }],
-            )
-            .await
+        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_))) => {
+            // A constraint of the store (an unknown edict), or a newer version meanwhile.
+            let (field, message) = match e {
+                AppError::BadRequest(m) => ("edicts", m),
+                other => ("form", other.to_string()),
+            };
+            let errors = vec![FieldError { field, message }];
+            form_page(&ctx, &state, action, input, version, errors).await
         }
         Err(e) => error_page(&ctx, &e),
     }
@@ -513,5 +669,6 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/incidents", get(list))
         .route("/incidents/new", get(new_form).post(create))
         .route("/incidents/{id}", get(show))
+        .route("/incidents/{id}/reveal", post(reveal))
         .route("/incidents/{id}/edit", get(edit_form).post(update))
 }

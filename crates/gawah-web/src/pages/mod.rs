@@ -1,8 +1,13 @@
 //! Server-rendered HTML pages. They work without JavaScript; forms post back and redirect.
 
+mod field_errors;
 mod incidents;
+mod intake;
 mod login;
 mod public;
+mod redact;
+mod submit;
+mod testimonies;
 
 use std::sync::Arc;
 
@@ -131,6 +136,12 @@ async fn remember_lang(req: Request, next: Next) -> Response {
 }
 
 static CSS: &str = include_str!("../../assets/app.css");
+/// The incident page's resumable upload (tus), for browsers with JavaScript on; the page's
+/// plain form works without it.
+static UPLOAD_JS: &str = include_str!("../../assets/upload.js");
+/// The redaction page's drawing of rectangles, for browsers with JavaScript on; the page's
+/// number inputs work without it.
+static REDACT_JS: &str = include_str!("../../assets/redact.js");
 /// Vazirmatn (SIL Open Font License), which covers Dari and Pashto letters.
 static FONT: &[u8] = include_bytes!("../../assets/fonts/vazirmatn-variable.woff2");
 
@@ -156,13 +167,41 @@ async fn css() -> Response {
         .into_response()
 }
 
+async fn upload_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        UPLOAD_JS,
+    )
+        .into_response()
+}
+
+async fn redact_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        REDACT_JS,
+    )
+        .into_response()
+}
+
 /// Every page route.
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .merge(public::routes())
         .merge(login::routes())
         .merge(incidents::routes())
+        .merge(testimonies::routes())
         .route("/assets/app.css", axum::routing::get(css))
+        .route("/assets/upload.js", axum::routing::get(upload_js))
+        .route("/assets/redact.js", axum::routing::get(redact_js))
+        .merge(redact::routes())
+        .merge(submit::routes())
+        .merge(intake::routes())
         .route(
             "/assets/fonts/vazirmatn-variable.woff2",
             axum::routing::get(font),

@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use gawah_core::calendar::{format_solar_hijri, to_solar_hijri};
 use gawah_core::edict::Edict;
 use gawah_core::vocab::Role;
-use gawah_core::{Action, LogEntry};
+use gawah_core::{Action, LogEntry, Timestamp};
 use gawah_store::{Change, RecordWrite};
 use serde::Deserialize;
 
@@ -33,6 +33,37 @@ pub fn dual_date(date: &str, lang: &str) -> String {
     match hijri {
         Some(h) => format!("{date} ({h})"),
         None => date.to_owned(),
+    }
+}
+
+/// An instant as people read it: the date and time in UTC (minutes), and the Solar Hijri date
+/// of that day in `lang` (Persian digits in Dari and Pashto), as [`dual_date`] shows dates.
+pub struct DualTime {
+    /// RFC 3339, for `<time datetime>`.
+    pub iso: String,
+    /// `YYYY-MM-DD HH:MM UTC`.
+    pub utc: String,
+    /// The Solar Hijri date, e.g. `24 Asad 1400`; empty outside the calendar's range.
+    pub hijri: String,
+}
+
+impl DualTime {
+    /// `t` in `lang`.
+    pub fn new(t: Timestamp, lang: &str) -> Self {
+        let iso = t.to_rfc3339();
+        // `YYYY-MM-DDTHH:MM:SS.mmmZ`: the date, then hours and minutes.
+        let utc = match (iso.get(..10), iso.get(11..16)) {
+            (Some(date), Some(hm)) => format!("{date} {hm} UTC"),
+            _ => iso.clone(),
+        };
+        let (y, m, d) = t.civil_date();
+        let hijri = match (i32::try_from(y), u8::try_from(m), u8::try_from(d)) {
+            (Ok(y), Ok(m), Ok(d)) => to_solar_hijri(y, m, d),
+            _ => None,
+        }
+        .map(|h| format_solar_hijri(&h, lang))
+        .unwrap_or_default();
+        Self { iso, utc, hijri }
     }
 }
 

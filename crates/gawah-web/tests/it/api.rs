@@ -2,7 +2,7 @@
 
 use axum::http::{Method, StatusCode};
 use gawah_core::vocab::Role;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::harness::{App, sample};
 
@@ -53,15 +53,34 @@ async fn create_read_patch_and_log() {
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(app.log_size(), before + 2);
+    // Create, update, and two reads of the confidential exact location (the GET and the
+    // PATCH's answer), each logged; the refused PATCH wrote nothing.
+    assert_eq!(app.log_size(), before + 4);
     let custody = app.state.ledger.store.custody(id).unwrap();
     assert_eq!(
         custody
             .iter()
             .map(|c| c.action.as_str())
             .collect::<Vec<_>>(),
-        ["create", "update"]
+        ["create", "view", "update", "view"]
     );
+    // The exact location came back to the documenter, and survived the patch.
+    assert_eq!(got["exact_location"], patched["exact_location"]);
+    assert!(got["exact_location"].is_string(), "{got}");
+    // A viewer reads the incident without it, and nothing is logged.
+    let before_viewer = app.log_size();
+    let v = app.member(0, Role::Viewer).token.clone();
+    let (status, seen) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/incidents/{id}"),
+            Some(&v),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(seen["exact_location"].is_null(), "{seen}");
+    assert_eq!(app.log_size(), before_viewer);
     let versions = app.state.ledger.store.versions(id).unwrap();
     assert_eq!(versions.len(), 2);
 }
@@ -129,11 +148,84 @@ async fn openapi_documents_every_route() {
     // Every documented operation answers something other than 404/405 at its path.
     let t = app.member(0, Role::Admin).token.clone();
     let id = app.incident(0, "x").await;
+    let (_, person) = app
+        .api(
+            Method::POST,
+            "/api/v1/people",
+            Some(&t),
+            Some(json!({"pseudonym": "P-1"})),
+        )
+        .await;
+    let (_, testimony) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/incidents/{id}/testimonies"),
+            Some(&t),
+            Some(json!({"statement": "s", "language": "en"})),
+        )
+        .await;
+    let (_, erasure) = app
+        .api(
+            Method::POST,
+            "/api/v1/erasures",
+            Some(&t),
+            Some(json!({"record": person["id"]})),
+        )
+        .await;
+    // An image item of the organisation, for the evidence routes.
+    let evidence = {
+        let mut png = Vec::new();
+        image::ImageEncoder::write_image(
+            image::codecs::png::PngEncoder::new(&mut png),
+            &[200u8; 12],
+            2,
+            2,
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+        let boundary = "doc-boundary";
+        let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.png\"\r\n\r\n").into_bytes();
+        body.extend_from_slice(&png);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = axum::http::Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/evidence")
+            .header("authorization", format!("Bearer {t}"))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        let (_, _, bytes) = app.send(req).await;
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        v["item"].as_str().unwrap().to_owned()
+    };
+    let (submission, _) = app.submission(0, "doc");
     for (path, ops) in paths {
+        // Each {id} is a record of the kind the path names.
+        let this_id = if path.starts_with("/api/v1/submissions/") {
+            submission.clone()
+        } else if path.starts_with("/api/v1/evidence/") {
+            evidence.clone()
+        } else if path.starts_with("/api/v1/erasures/") {
+            erasure["id"].as_str().unwrap().to_owned()
+        } else if path.starts_with("/api/v1/people/") {
+            person["id"].as_str().unwrap().to_owned()
+        } else if path.starts_with("/api/v1/testimonies/") {
+            testimony["id"].as_str().unwrap().to_owned()
+        } else {
+            id.clone()
+        };
         for method in ops.as_object().unwrap().keys() {
             let m: Method = method.to_uppercase().parse().unwrap();
             let (status, _) = app
-                .api(m, &path.replace("{id}", &id), Some(&t), Some(sample("doc")))
+                .api(
+                    m,
+                    &path.replace("{id}", &this_id),
+                    Some(&t),
+                    Some(sample("doc")),
+                )
                 .await;
             assert!(
                 status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
@@ -143,7 +235,7 @@ async fn openapi_documents_every_route() {
     }
     assert_eq!(
         paths.len(),
-        7,
+        19,
         "a route was added without a test update: {:?}",
         paths.keys().collect::<Vec<_>>()
     );

@@ -9,6 +9,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use gawah_core::seal::{KeySource, SecretKey};
 use gawah_core::vocab::Role;
 use gawah_core::{Action, LogEntry, MemberId, OrgId, SystemClock};
 use gawah_store::records::{NewMember, SessionRow};
@@ -49,14 +50,16 @@ impl App {
     pub fn new() -> Self {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("data");
-        let dir = DataDir::init(&path, Some("test.example/web")).unwrap();
+        let source = KeySource::KeyFile(SecretKey::random().unwrap());
+        let (dir, keyring) = DataDir::init(&path, Some("test.example/web"), &source).unwrap();
         let ledger = Ledger::new(
             Arc::new(dir.store(OpenMode::Checked).unwrap()),
             Box::new(dir.blobs().unwrap()),
             dir.signer().unwrap(),
             Arc::new(SystemClock),
             "cli",
-        );
+        )
+        .with_keys(Arc::new(keyring));
         for e in gawah_demo::edicts().unwrap() {
             let edict: gawah_core::edict::Edict =
                 serde_json::from_value(serde_json::to_value(&e).unwrap()).unwrap();
@@ -75,6 +78,9 @@ impl App {
                 },
                 org.as_str(),
             );
+            let key = ledger.keys().unwrap().new_org_key(org.as_str(), 1).unwrap();
+            commit(&ledger, RecordWrite::OrgKey(key), org.as_str());
+            gawah_web::intake::create_intake_key(&ledger, org, "cli").unwrap();
             for role in Role::ALL {
                 let id = MemberId::random().unwrap();
                 let username = format!("{}{o}", role.as_str());
@@ -203,6 +209,37 @@ impl App {
         )
     }
 
+    /// A second admin of `org` (made on first use); returns its API token.
+    pub fn second_admin(&self, org: usize) -> String {
+        let ledger = &self.state.ledger;
+        let id = MemberId::random().unwrap();
+        let username = format!("admin-b{org}");
+        let m = NewMember {
+            id: id.clone(),
+            org: self.orgs[org].clone(),
+            username: username.clone(),
+            role: Role::Admin,
+            password_hash: hash_password(PASSWORD).unwrap(),
+            totp_secret: Some(TOTP_SECRET.to_vec()),
+        };
+        commit(ledger, RecordWrite::Member(m), id.as_str());
+        let token = format!("token-{username}");
+        commit(
+            ledger,
+            RecordWrite::ApiToken {
+                member: id.clone(),
+                token_hash: secret_hash(&token),
+            },
+            &format!("token:{id}"),
+        );
+        token
+    }
+
+    /// The data dir on disk.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self._tmp.path().join("data")
+    }
+
     /// Creates an incident in `org` through the API; returns its id.
     pub async fn incident(&self, org: usize, title: &str) -> String {
         let token = self.member(org, Role::Documenter).token.clone();
@@ -216,6 +253,18 @@ impl App {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{v}");
         v["id"].as_str().unwrap().to_owned()
+    }
+
+    /// An anonymous submission to `org` (straight through the intake code, not the form);
+    /// returns its id and receipt code.
+    pub fn submission(&self, org: usize, text: &str) -> (String, String) {
+        let body = gawah_web::intake::PartBody {
+            text: text.to_owned(),
+            language: "en".into(),
+            ..Default::default()
+        };
+        let (id, code) = gawah_web::intake::submit(&self.state, &self.orgs[org], body).unwrap();
+        (id.to_string(), code)
     }
 
     pub fn log_size(&self) -> u64 {

@@ -4,7 +4,10 @@
 mod api;
 mod authz;
 mod harness;
+mod intake;
 mod login;
 mod logweb;
 mod pages;
+mod redact;
+mod sealing;
 mod upload;

@@ -162,3 +162,94 @@ async fn an_incident_recorded_in_dari_shows_its_history() {
     assert!(page.contains(&m.username), "history names the member");
     assert!(page.contains("۱۴۰۱"), "the Solar Hijri date is shown");
 }
+
+#[tokio::test]
+async fn field_errors_are_shown_in_the_page_language_and_the_api_keeps_english() {
+    let app = App::new();
+    let m = app.member(0, Role::Documenter);
+    let form = format!(
+        "csrf={}&title=&date=2022-13-40&province=AF-ZZZ&source_credibility=9",
+        enc(&m.csrf)
+    );
+    for (lang, expected) in [
+        (
+            "en",
+            [
+                "This field is required.",
+                "Not a date.",
+                "Choose a province",
+            ],
+        ),
+        (
+            "fa",
+            [
+                "پر کردن این بخش الزامی است.",
+                "این تاریخ نیست.",
+                "یک ولایت را",
+            ],
+        ),
+        (
+            "ps",
+            ["دا برخه ډکول اړین دي.", "دا نېټه نه ده.", "یو ولایت وټاکئ"],
+        ),
+    ] {
+        let (status, _, body) = app
+            .page(
+                Method::POST,
+                &format!("/incidents/new?lang={lang}"),
+                Some(&m.session),
+                Some(&form),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{lang}");
+        for text in expected {
+            assert!(body.contains(text), "{lang}: {text:?} missing");
+        }
+        if lang != "en" {
+            assert!(!body.contains("is required"), "{lang}: an English message");
+        }
+    }
+    // The API names the fields and explains in English.
+    let (status, v) = app
+        .api(
+            Method::POST,
+            "/api/v1/incidents",
+            Some(&m.token),
+            Some(serde_json::json!({"title": "", "date": "2022", "province": "AF-KAB"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["fields"][0]["field"], "title");
+    assert_eq!(v["fields"][0]["message"], "is required");
+}
+
+#[tokio::test]
+async fn the_history_shows_readable_times_with_the_solar_hijri_date() {
+    let app = App::new();
+    let m = app.member(0, Role::Documenter);
+    let id = app.incident(0, "history times").await;
+    for (lang, hijri_digit) in [("en", false), ("fa", true), ("ps", true)] {
+        let (_, _, page) = app
+            .page(
+                Method::GET,
+                &format!("/incidents/{id}?lang={lang}"),
+                Some(&m.session),
+                None,
+            )
+            .await;
+        let row = &page[page
+            .find(r#"<table class="history""#)
+            .expect("history table")..];
+        let cell = &row[row.find("<time datetime=\"").expect("a time")..];
+        let shown = &cell[cell.find('>').unwrap() + 1..cell.find("</time>").unwrap()];
+        // `YYYY-MM-DD HH:MM UTC`, not RFC 3339.
+        assert_eq!(shown.len(), 20, "{lang}: {shown}");
+        assert!(
+            shown.ends_with(" UTC") && shown.as_bytes()[10] == b' ',
+            "{lang}: {shown}"
+        );
+        let hijri = &cell[cell.find(r#"<span class="hijri">("#).expect("hijri date")..];
+        let persian = hijri.chars().take(40).any(|c| ('۰'..='۹').contains(&c));
+        assert_eq!(persian, hijri_digit, "{lang}: {hijri:.60}");
+    }
+}

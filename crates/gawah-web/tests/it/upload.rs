@@ -122,21 +122,30 @@ async fn multipart_upload_records_links_and_lists_the_item() {
     // The item, its blob and its intake entry (actor: the member; linked incident named).
     let rec = app.state.ledger.store.item(&item).unwrap().unwrap();
     assert_eq!(rec.case_ref.as_deref(), Some("CASE-7"));
-    assert_eq!(rec.file_name.as_deref(), Some("gate photo.jpg"));
+    // The file name is sealed: absent in the clear, opened with the keys.
+    assert_eq!(rec.file_name, None);
+    let meta = app.state.ledger.open_meta(&rec).unwrap();
+    assert_eq!(meta.file_name.as_deref(), Some("gate photo.jpg"));
     assert_eq!(rec.log_index, log_index);
     let e = entry_at(&app, log_index);
     assert_eq!(e.action.as_str(), "intake");
     assert_eq!(e.subject, item.as_str());
     assert_eq!(e.actor, m.id.as_str());
     assert_eq!(e.extra["incident"], incident);
+    // Stored sealed: the blob is not the original's bytes, and opens to them with the keys.
+    assert!(rec.blob_sealed());
     let mut blob = Vec::new();
     std::io::Read::read_to_end(
-        &mut app.state.ledger.blobs.open(&rec.sha256).unwrap(),
+        &mut app.state.ledger.blobs.open(&rec.blob_sha256).unwrap(),
         &mut blob,
     )
     .unwrap();
+    assert!(!blob.windows(64).any(|w| w == &data[1000..1064]));
+    blob.clear();
+    std::io::Read::read_to_end(&mut app.state.ledger.open_content(&rec).unwrap(), &mut blob)
+        .unwrap();
     assert_eq!(blob, data);
-    // On the incident page: id, file name, size, sha256, log index.
+    // On the incident page: id, size, sha256, log index; the file name is sealed.
     let (status, _, page) = app
         .page(
             Method::GET,
@@ -146,6 +155,26 @@ async fn multipart_upload_records_links_and_lists_the_item() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
+    assert!(
+        !page.contains("gate photo.jpg"),
+        "the file name is shown unasked"
+    );
+    // Revealed on request (a logged read), with everything else.
+    let before_reveal = app.log_size();
+    let (status, _, page) = app
+        .page(
+            Method::POST,
+            &format!("/incidents/{incident}/reveal"),
+            Some(&m.session),
+            Some(&format!("csrf={}", m.csrf)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        app.log_size(),
+        before_reveal + 2,
+        "one view for the incident, one for the item"
+    );
     for expected in [
         item.as_str(),
         "gate photo.jpg",
@@ -195,12 +224,12 @@ async fn multipart_upload_errors() {
         ])
     };
     let before = app.log_size();
-    for role in [Role::Viewer, Role::Legal] {
+    for role in [Role::Viewer, Role::Legal, Role::Analyst] {
         let t = app.member(0, role).token.clone();
         let (status, v) = post_evidence(&app, Some(&t), with(&own)).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{role}: {v}");
     }
-    for role in [Role::Admin, Role::Documenter, Role::Analyst] {
+    for role in [Role::Admin, Role::Documenter] {
         let t = app.member(0, role).token.clone();
         let (status, v) = post_evidence(&app, Some(&t), with(&other)).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{role}: {v}");
@@ -303,10 +332,10 @@ async fn the_incident_page_form_uploads_without_javascript() {
     assert_eq!(location, format!("/incidents/{incident}#evidence"));
     let (_, _, page) = app
         .page(
-            Method::GET,
-            &format!("/incidents/{incident}"),
+            Method::POST,
+            &format!("/incidents/{incident}/reveal"),
             Some(&m.session),
-            None,
+            Some(&format!("csrf={}", m.csrf)),
         )
         .await;
     assert!(page.contains("witness.m4a") && page.contains(&sha_hex(&data)));
@@ -347,7 +376,11 @@ async fn the_incident_page_form_uploads_without_javascript() {
             None,
         )
         .await;
-    assert!(page.contains("witness.m4a") && !page.contains(r#"name="file""#));
+    // ... without the sealed file name or, the item being confidential, its hash: a viewer
+    // cannot open them.
+    assert!(page.contains(listed[0].item.id.as_str()) && !page.contains(r#"name="file""#));
+    assert!(!page.contains("witness.m4a") && !page.contains("/reveal"));
+    assert!(!page.contains(&sha_hex(&data)));
     verify(&app);
 }
 
@@ -390,7 +423,7 @@ fn chunk_headers(offset: usize) -> Vec<(&'static str, String)> {
 #[tokio::test]
 async fn tus_create_patch_head_resume_and_finish() {
     let app = App::new();
-    let m = app.member(0, Role::Analyst);
+    let m = app.member(0, Role::Documenter);
     let incident = app.incident(0, "tus").await;
     // Discovery.
     let req = Request::builder()
@@ -498,7 +531,7 @@ async fn tus_create_patch_head_resume_and_finish() {
     .await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     // Another member (same or other organisation) does not see it.
-    for (org, role) in [(0, Role::Documenter), (1, Role::Analyst)] {
+    for (org, role) in [(0, Role::Admin), (1, Role::Documenter)] {
         let other = app.member(org, role).token.clone();
         let (status, _, _) = tus(
             &app,
@@ -544,7 +577,10 @@ async fn tus_create_patch_head_resume_and_finish() {
     assert_eq!(v["sha256"], sha_hex(&data));
     assert_eq!(v["bytes"], data.len());
     let rec = app.state.ledger.store.item(&item).unwrap().unwrap();
-    assert_eq!(rec.file_name.as_deref(), Some("تصویر.png"));
+    // The file name is sealed: absent in the clear, opened with the keys.
+    assert_eq!(rec.file_name, None);
+    let meta = app.state.ledger.open_meta(&rec).unwrap();
+    assert_eq!(meta.file_name.as_deref(), Some("تصویر.png"));
     assert_eq!(rec.case_ref.as_deref(), Some("CASE-9"));
     assert_eq!(v["log_index"], rec.log_index);
     let (status, h, _) = tus(
@@ -563,10 +599,10 @@ async fn tus_create_patch_head_resume_and_finish() {
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
     let (_, _, page) = app
         .page(
-            Method::GET,
-            &format!("/incidents/{incident}"),
+            Method::POST,
+            &format!("/incidents/{incident}/reveal"),
             Some(&m.session),
-            None,
+            Some(&format!("csrf={}", m.csrf)),
         )
         .await;
     assert!(page.contains(item.as_str()) && page.contains("تصویر.png"));
@@ -582,7 +618,8 @@ async fn tus_create_patch_head_resume_and_finish() {
     .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(h["x-gawah-item"], item.as_str());
-    assert_eq!(app.log_size(), before + 1);
+    // The item's intake, and the two logged reads of the reveal above (incident, item).
+    assert_eq!(app.log_size(), before + 3);
     verify(&app);
 }
 
@@ -925,11 +962,11 @@ async fn a_3_gb_upload_interrupted_halfway_resumes_with_the_right_sha256() {
     assert_eq!(get(&h, "x-gawah-sha256").unwrap(), expected);
     let item: ItemId = get(&h, "x-gawah-item").unwrap().parse().unwrap();
     let rec = app.state.ledger.store.item(&item).unwrap().unwrap();
-    assert_eq!(rec.sha256.to_hex(), expected);
+    assert_eq!(rec.sha256.unwrap().to_hex(), expected);
     assert_eq!(rec.bytes, total);
     assert_eq!(
-        app.state.ledger.blobs.size(&rec.sha256).unwrap(),
-        Some(total)
+        app.state.ledger.blobs.size(&rec.blob_sha256).unwrap(),
+        Some(gawah_core::seal::stream::sealed_len(total))
     );
     let linked = app
         .state
@@ -1005,7 +1042,13 @@ async fn tus_recovers_what_a_crash_leaves() {
     // Complete and acknowledged, but stopped before the item was recorded: the next HEAD
     // (which a resuming client sends, and after which it sends nothing) records it.
     let (location, id) = create().await;
-    std::fs::write(dir.join(format!("{id}.part")), &data).unwrap();
+    // What the server would have written: the bytes encrypted at their offsets under the
+    // upload's own key (no plaintext reaches the disk).
+    let key = app.state.ledger.vault().unwrap().key(&id).unwrap();
+    let mut encrypted = data.clone();
+    gawah_core::seal::partial::PartialCipher::new(&key, &id).apply_at(0, &mut encrypted);
+    assert_ne!(encrypted, data);
+    std::fs::write(dir.join(format!("{id}.part")), &encrypted).unwrap();
     assert!(store.upload_advance(&id, 0, data.len() as u64).unwrap());
     let before = app.log_size();
     let (status, h, _) = tus(&app, Method::HEAD, &location, &t, &[tus_v()], Vec::new()).await;

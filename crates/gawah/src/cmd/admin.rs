@@ -10,17 +10,18 @@ use gawah_store::sqlite::OpenMode;
 use gawah_store::{Change, Ledger, RecordWrite};
 use gawah_web::auth::{hash_password, new_secret, new_totp_secret, secret_hash, totp_uri};
 
-use super::open_ledger;
+use super::{keys, open_ledger};
 use crate::Outcome;
-use crate::cli::{AdminCommand, Global, OrgCommand, TokenCommand, UserCommand};
+use crate::cli::{AdminCommand, Global, KeysCommand, OrgCommand, TokenCommand, UserCommand};
 
 pub fn run(g: &Global, cmd: AdminCommand) -> Result<Outcome> {
+    match cmd {
+        AdminCommand::Org(_) | AdminCommand::Keys(_) => return run_with_keys(g, cmd),
+        _ => {}
+    }
     let ledger = open_ledger(g, OpenMode::Checked)?;
     match cmd {
-        AdminCommand::Org(OrgCommand::Add { name }) => {
-            let id = add_org(&ledger, &name)?;
-            println!("{id}");
-        }
+        AdminCommand::Org(_) | AdminCommand::Keys(_) => {}
         AdminCommand::User(UserCommand::Add {
             username,
             role,
@@ -50,6 +51,36 @@ pub fn run(g: &Global, cmd: AdminCommand) -> Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
+/// The admin commands that need the keys.
+fn run_with_keys(g: &Global, cmd: AdminCommand) -> Result<Outcome> {
+    match cmd {
+        AdminCommand::Org(OrgCommand::Add { name }) => {
+            let ledger = keys::open_unlocked(g, OpenMode::Checked)?;
+            let id = add_org(&ledger, &name)?;
+            println!("{id}");
+        }
+        AdminCommand::Keys(KeysCommand::Rotate { org }) => {
+            let scope = if org == gawah_store::INSTANCE_SCOPE {
+                org
+            } else {
+                let ledger = open_ledger(g, OpenMode::Checked)?;
+                let found = ledger
+                    .store
+                    .org_by_name(&org)?
+                    .with_context(|| format!("no organisation named {org:?}"))?;
+                found.id.to_string()
+            };
+            keys::rotate(g, &scope)?;
+        }
+        AdminCommand::Keys(KeysCommand::ChangePassphrase {
+            new_passphrase_file,
+            new_key_file,
+        }) => keys::change_secret(g, new_passphrase_file.as_deref(), new_key_file.as_deref())?,
+        _ => bail!("not a command that needs keys"),
+    }
+    Ok(Outcome::Ok)
+}
+
 fn commit(ledger: &Ledger, record: RecordWrite, action: Action, subject: &str) -> Result<()> {
     let entry = LogEntry::new(ledger.clock().now(), ledger.actor(), action, subject);
     ledger.commit(&[Change { record, entry }])?;
@@ -63,15 +94,27 @@ pub fn add_org(ledger: &Ledger, name: &str) -> Result<OrgId> {
         bail!("an organisation name must be 1 to 200 characters without control characters");
     }
     let id = OrgId::random()?;
-    commit(
-        ledger,
-        RecordWrite::Org {
-            id: id.clone(),
-            name: name.to_owned(),
+    // The organisation and its first key, in one transaction: no organisation without a key.
+    let key = ledger.keys()?.new_org_key(id.as_str(), 1)?;
+    let now = ledger.clock().now();
+    ledger.commit(&[
+        Change {
+            record: RecordWrite::Org {
+                id: id.clone(),
+                name: name.to_owned(),
+            },
+            entry: LogEntry::new(now, ledger.actor(), Action::Create, id.as_str()),
         },
-        Action::Create,
-        id.as_str(),
-    )?;
+        Change {
+            record: RecordWrite::OrgKey(key),
+            entry: LogEntry::new(now, ledger.actor(), Action::Create, id.as_str())
+                .with_field("key", "created")
+                .with_field("key_version", "1"),
+        },
+    ])?;
+    // Its intake key for anonymous submissions, sealed under a data key of the organisation
+    // key committed above. Should this step fail, an admin creates it later at /intake.
+    gawah_web::intake::create_intake_key(ledger, &id, ledger.actor())?;
     Ok(id)
 }
 

@@ -1,22 +1,35 @@
 //! The demo: a fresh data dir with the project's demo dataset (all edicts and accountability
 //! milestones, written from sourced facts) and a few hundred clearly labelled synthetic
 //! incidents, two organisations, and one login per role.
+//!
+//! `gawah demo generate` writes the same synthetic corpus, at any size, into an organisation
+//! of an existing data dir: for load tests and benchmarks.
 
 use std::path::Path;
+use std::sync::Arc;
+
+use std::collections::HashSet;
 
 use anyhow::{Context, Result};
 use base64::Engine;
 use gawah_core::edict::Edict;
 use gawah_core::incident::IncidentInput;
+use gawah_core::seal::{KeySource, SecretKey};
 use gawah_core::vocab::Role;
-use gawah_core::{Action, Commitment, IncidentId, LogEntry, Salt, Sha256Digest};
+use gawah_core::{Action, Commitment, IncidentId, LogEntry, OrgId, Salt, Sha256Digest};
+use gawah_demo::synthetic::SyntheticIncident;
 use gawah_store::sqlite::OpenMode;
 use gawah_store::{Change, DataDir, Ledger, RecordWrite};
 use gawah_web::auth::{base32, new_secret, totp_uri};
 use gawah_web::records::incident_change;
+use indicatif::ProgressStyle;
+use serde_json::json;
 
 use super::admin::{add_org, add_user};
-use super::open_ledger_at;
+use super::{keys, open_ledger_at};
+use crate::Outcome;
+use crate::cli::{DemoCommand, Global};
+use crate::output::{json_line, progress};
 
 /// The demo organisation every role belongs to.
 pub const DEMO_ORG: &str = "Demo Documentation Network";
@@ -27,8 +40,11 @@ pub const DEMO_INCIDENTS: usize = 300;
 
 /// Creates the demo at `path`; returns the ledger and lines telling the logins.
 pub fn create(path: &Path) -> Result<(Ledger, Vec<String>)> {
-    DataDir::init(path, Some("demo.gawah.local/log"))?;
-    let ledger = open_ledger_at(path, OpenMode::Checked)?;
+    // The demo's keys open with a random key held only in memory: the demo dir cannot be
+    // reopened once the server stops, and is removed then anyway.
+    let source = KeySource::KeyFile(SecretKey::random()?);
+    let (_, keyring) = DataDir::init(path, Some("demo.gawah.local/log"), &source)?;
+    let ledger = open_ledger_at(path, OpenMode::Checked)?.with_keys(Arc::new(keyring));
     load_edicts(&ledger)?;
     add_org(&ledger, DEMO_ORG)?;
     add_org(&ledger, PARTNER_ORG)?;
@@ -103,37 +119,123 @@ fn load_incidents(ledger: &Ledger) -> Result<()> {
         .member_by_username("documenter")?
         .context("demo documenter")?;
     let now = ledger.clock().now();
-    let mut changes = Vec::with_capacity(DEMO_INCIDENTS);
-    for s in gawah_demo::synthetic::incidents(2021, DEMO_INCIDENTS) {
-        let input = IncidentInput {
-            reference: Some(s.r#ref.clone()),
-            title: s.title.clone(),
-            description: s.description.clone(),
-            date: s.date.clone(),
-            date_precision: Some(s.date_precision.to_owned()),
-            province: s.province.clone(),
-            violation_types: s.violation_types.clone(),
-            perpetrators: vec![s.perpetrator.clone()],
-            exact_location: Some(s.exact_location.clone()),
-            source_reliability: Some(s.source_reliability.to_string()),
-            source_credibility: Some(s.source_credibility),
-            verification_status: Some(s.verification_status.to_owned()),
-            edicts: s.edicts.clone(),
-        };
-        let incident = input
-            .validate()
-            .map_err(|e| anyhow::anyhow!("synthetic incident {}: {e:?}", s.r#ref))?;
-        let change = incident_change(
-            now,
-            documenter.id.as_str(),
-            &org.id,
-            &IncidentId::random()?,
-            incident,
-            1,
-        )
-        .map_err(|e| anyhow::anyhow!("synthetic incident: {e}"))?;
-        changes.push(change);
-    }
+    let changes = gawah_demo::synthetic::incidents(2021, DEMO_INCIDENTS)
+        .map(|s| synthetic_change(ledger, now, documenter.id.as_str(), &org.id, s, None))
+        .collect::<Result<Vec<_>>>()?;
     ledger.commit(&changes)?;
     Ok(())
+}
+
+/// The logged change that creates one synthetic incident. With `edicts`, links to edicts
+/// outside it are dropped (a data dir need not hold the demo's edicts).
+fn synthetic_change(
+    ledger: &Ledger,
+    now: gawah_core::Timestamp,
+    actor: &str,
+    org: &OrgId,
+    s: SyntheticIncident,
+    edicts: Option<&HashSet<String>>,
+) -> Result<Change> {
+    let linked = match edicts {
+        Some(known) => s.edicts.into_iter().filter(|e| known.contains(e)).collect(),
+        None => s.edicts,
+    };
+    let input = IncidentInput {
+        reference: Some(s.r#ref.clone()),
+        title: s.title,
+        description: s.description,
+        date: s.date,
+        date_precision: Some(s.date_precision.to_owned()),
+        province: s.province,
+        violation_types: s.violation_types,
+        perpetrators: vec![s.perpetrator],
+        exact_location: Some(s.exact_location),
+        source_reliability: Some(s.source_reliability.to_string()),
+        source_credibility: Some(s.source_credibility),
+        verification_status: Some(s.verification_status.to_owned()),
+        edicts: linked,
+    };
+    let incident = input
+        .validate()
+        .map_err(|e| anyhow::anyhow!("synthetic incident {}: {e:?}", s.r#ref))?;
+    incident_change(ledger, now, actor, org, &IncidentId::random()?, incident, 1)
+        .map_err(|e| anyhow::anyhow!("synthetic incident: {e}"))
+}
+
+/// Runs `gawah demo ...`.
+pub fn run(g: &Global, cmd: DemoCommand) -> Result<Outcome> {
+    match cmd {
+        DemoCommand::Generate {
+            org,
+            incidents,
+            seed,
+            batch,
+        } => {
+            let ledger = keys::open_unlocked(g, OpenMode::Checked)?;
+            let found = ledger.store.org_by_name(&org)?.with_context(|| {
+                format!("no organisation named {org:?}; add it with `gawah admin org add`")
+            })?;
+            let started = std::time::Instant::now();
+            let batch = usize::try_from(batch).unwrap_or(usize::MAX);
+            let first = generate(&ledger, &found.id, seed, incidents, batch)?;
+            let checkpoint = ledger.checkpoint()?;
+            let seconds = started.elapsed().as_secs_f64();
+            if g.json {
+                json_line(&json!({
+                    "org": found.id.as_str(),
+                    "incidents": incidents,
+                    "seed": seed,
+                    "first_log_index": first,
+                    "log_size": checkpoint.size,
+                    "seconds": seconds,
+                }))?;
+            } else {
+                eprintln!(
+                    "generated {incidents} synthetic incidents in {org:?} in {seconds:.1} s (seed {seed}); log size {}",
+                    checkpoint.size
+                );
+            }
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+/// Writes `n` synthetic incidents of `seed` into `org`, `batch` per commit, each its own log
+/// entry made by the operator; returns the first entry's index, if any.
+pub fn generate(
+    ledger: &Ledger,
+    org: &OrgId,
+    seed: u64,
+    n: usize,
+    batch: usize,
+) -> Result<Option<u64>> {
+    let edicts: HashSet<String> = ledger.store.edicts()?.into_iter().map(|e| e.id).collect();
+    let bar = progress(n as u64, false);
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {pos}/{len} incidents {per_sec} {wide_bar} {eta}")
+    {
+        bar.set_style(style);
+    }
+    let mut corpus = gawah_demo::synthetic::incidents(seed, n).peekable();
+    let mut first = None;
+    let mut changes = Vec::with_capacity(batch.min(n));
+    while corpus.peek().is_some() {
+        let now = ledger.clock().now();
+        changes.clear();
+        for s in corpus.by_ref().take(batch.max(1)) {
+            changes.push(synthetic_change(
+                ledger,
+                now,
+                ledger.actor(),
+                org,
+                s,
+                Some(&edicts),
+            )?);
+        }
+        let indexes = ledger.commit(&changes)?;
+        first = first.or(indexes.first().copied());
+        bar.inc(changes.len() as u64);
+    }
+    bar.finish_and_clear();
+    Ok(first)
 }

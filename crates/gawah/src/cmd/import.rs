@@ -38,7 +38,6 @@ use indicatif::ProgressBar;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use super::open_ledger;
 use crate::Outcome;
 use crate::cli::{Global, ImportArgs, ImportCommand};
 use crate::output::progress;
@@ -66,7 +65,7 @@ pub fn run(g: &Global, cmd: ImportCommand) -> Result<Outcome> {
 fn import(g: &Global, kind: Kind, args: &ImportArgs) -> Result<Outcome> {
     let path = &args.file;
     let (file, len) = open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let ledger = open_ledger(g, OpenMode::Checked)?;
+    let ledger = super::keys::open_unlocked(g, OpenMode::Checked)?;
     let org = ledger
         .store
         .org_by_name(args.org.trim())?
@@ -1394,6 +1393,7 @@ impl Importer<'_> {
         let id = IncidentId::random()?;
         let ledger = self.ledger;
         let change = incident_change(
+            ledger,
             ledger.clock().now(),
             ledger.actor(),
             &self.org,

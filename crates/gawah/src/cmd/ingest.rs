@@ -27,7 +27,6 @@ use gawah_store::{IngestMeta, Ledger};
 use indicatif::ProgressBar;
 use serde_json::json;
 
-use super::open_ledger;
 use crate::Outcome;
 use crate::cli::Global;
 use crate::output::{json_line, progress};
@@ -43,7 +42,12 @@ const BATCH_BYTES: u64 = 64 << 20;
 const BATCH_WAIT: Duration = Duration::from_millis(500);
 const MAX_CASE_REF: usize = 200;
 
-pub fn run(g: &Global, case_ref: Option<String>, paths: &[PathBuf]) -> Result<Outcome> {
+pub fn run(
+    g: &Global,
+    case_ref: Option<String>,
+    confidential: bool,
+    paths: &[PathBuf],
+) -> Result<Outcome> {
     if let Some(c) = &case_ref
         && (c.is_empty() || c.len() > MAX_CASE_REF || c.chars().any(char::is_control))
     {
@@ -52,7 +56,7 @@ pub fn run(g: &Global, case_ref: Option<String>, paths: &[PathBuf]) -> Result<Ou
     for p in paths {
         fs::metadata(p).with_context(|| format!("cannot ingest {}", p.display()))?;
     }
-    let ledger = open_ledger(g, OpenMode::Checked)?;
+    let ledger = super::keys::open_unlocked(g, OpenMode::Checked)?;
     let mut failed = 0usize;
     let files = collect(paths, &mut failed);
     let total: u64 = files.iter().map(|(_, len)| len).sum();
@@ -66,7 +70,12 @@ pub fn run(g: &Global, case_ref: Option<String>, paths: &[PathBuf]) -> Result<Ou
         // ends.
         let stager = {
             let (ledger, files, bar, failed) = (&ledger, &files, &bar, &mut failed);
-            s.spawn(move || stage_all(ledger, files, case_ref.as_ref(), bar, failed, to_commit))
+            let template = IngestMeta {
+                case_ref,
+                file_name: None,
+                confidential,
+            };
+            s.spawn(move || stage_all(ledger, files, &template, bar, failed, to_commit))
         };
         let mut committed = 0usize;
         let mut result = Ok(());
@@ -108,7 +117,7 @@ pub fn run(g: &Global, case_ref: Option<String>, paths: &[PathBuf]) -> Result<Ou
 fn stage_all(
     ledger: &Ledger,
     files: &[(PathBuf, u64)],
-    case_ref: Option<&String>,
+    template: &IngestMeta,
     bar: &ProgressBar,
     failed: &mut usize,
     to_commit: mpsc::SyncSender<Batch>,
@@ -121,7 +130,7 @@ fn stage_all(
             ledger,
             &mut batch.staged,
             path,
-            case_ref.cloned(),
+            template.clone(),
             &mut |n| bar.set_position(done_bytes + n),
         ) {
             Ok(()) => batch.push(path.clone()),
@@ -149,7 +158,7 @@ fn stage(
     ledger: &Ledger,
     batch: &mut IngestBatch,
     path: &Path,
-    case_ref: Option<String>,
+    template: IngestMeta,
     progress: &mut dyn FnMut(u64),
 ) -> Result<()> {
     let mut file = File::open(path)?;
@@ -157,8 +166,8 @@ fn stage(
         bail!("not a regular file");
     }
     let meta = IngestMeta {
-        case_ref,
         file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
+        ..template
     };
     Ok(ledger.stage_into(batch, &mut file, meta, progress)?)
 }

@@ -5,6 +5,7 @@ mod demo;
 mod import;
 mod ingest;
 mod item;
+pub mod keys;
 mod log;
 mod serve;
 
@@ -29,7 +30,11 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     let g = &cli.global;
     match cli.command {
         Command::Init { origin } => init(g, origin.as_deref()),
-        Command::Ingest { case_ref, paths } => ingest::run(g, case_ref, &paths),
+        Command::Ingest {
+            case_ref,
+            confidential,
+            paths,
+        } => ingest::run(g, case_ref, confidential, &paths),
         Command::Item(c) => item::run(g, c),
         Command::Log(c) => log::run(g, c),
         Command::Serve {
@@ -39,6 +44,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         } => serve::run(g, listen, demo, secure_cookies),
         Command::Admin(c) => admin::run(g, c),
         Command::Import(c) => import::run(g, c),
+        Command::Demo(c) => demo::run(g, c),
     }
 }
 
@@ -70,7 +76,8 @@ pub fn open_ledger_at(path: &Path, mode: OpenMode) -> Result<Ledger> {
 
 fn init(g: &Global, origin: Option<&str>) -> Result<Outcome> {
     let path: PathBuf = data_dir(g)?.to_owned();
-    let dir = DataDir::init(&path, origin)?;
+    let source = keys::key_source(g, true)?;
+    let (dir, _) = DataDir::init(&path, origin, &source)?;
     let key = dir.signer()?.verifier_key();
     if g.json {
         json_line(&json!({"data_dir": path, "origin": dir.config.origin, "key": key}))?;

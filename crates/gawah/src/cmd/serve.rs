@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use gawah_store::sqlite::OpenMode;
 use gawah_web::AppState;
 
-use super::{demo, open_ledger};
+use super::{demo, keys};
 use crate::Outcome;
 use crate::cli::Global;
 
@@ -34,7 +34,7 @@ pub fn run(
         }
         (ledger, Some(dir))
     } else {
-        (open_ledger(g, OpenMode::Checked)?, None)
+        (keys::open_unlocked(g, OpenMode::Checked)?, None)
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -60,14 +60,18 @@ fn a_file_without_read_permission_is_refused_when_not_root() {
         std::fs::set_permissions(inst.tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         std::fs::set_permissions(f.parent().unwrap(), std::fs::Permissions::from_mode(0o755))
             .unwrap();
+        // The unprivileged user needs its own copy of the key file (0600, its own).
+        let key = inst.tmp.path().join("nobody.key");
+        std::fs::copy(crate::harness::key_file(), &key).unwrap();
         assert!(
             Command::new("chown")
-                .args(["-R", "65534:65534", s(&inst.dir)])
+                .args(["-R", "65534:65534", s(&inst.dir), s(&key)])
                 .status()
                 .unwrap()
                 .success()
         );
         Command::new("setpriv")
+            .env("GAWAH_KEY_FILE", &key)
             .args([
                 "--reuid=65534",
                 "--regid=65534",
@@ -121,6 +125,7 @@ fn a_5_gib_sparse_file_streams_in_constant_memory() {
         .unwrap();
     let rss_file = inst.tmp.path().join("rss");
     let out = Command::new("/usr/bin/time")
+        .env("GAWAH_KEY_FILE", crate::harness::key_file())
         .args([
             "-f",
             "%M",

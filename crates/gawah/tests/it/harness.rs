@@ -5,10 +5,26 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-/// The gawah binary under test.
+/// The key file every test data dir is unlocked with (a test key, mode 0600), made once.
+pub fn key_file() -> &'static Path {
+    static KEY: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
+    let (_, path) = KEY.get_or_init(|| {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("test.key");
+        std::fs::write(&path, format!("{}\n", "5e".repeat(32))).expect("write key");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        (dir, path)
+    });
+    path
+}
+
+/// The gawah binary under test, unlocking keys with [`key_file`].
 pub fn gawah() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_gawah"));
-    c.env_remove("GAWAH_DATA_DIR");
+    c.env_remove("GAWAH_DATA_DIR")
+        .env_remove("GAWAH_PASSPHRASE_FILE")
+        .env("GAWAH_KEY_FILE", key_file());
     c
 }
 
@@ -21,6 +37,11 @@ pub struct Run {
 }
 
 impl Run {
+    /// What a finished command printed.
+    pub fn from_output(out: Output) -> Self {
+        Self::from(out)
+    }
+
     fn from(out: Output) -> Self {
         let run = Self {
             code: out.status.code().unwrap_or(-1),

@@ -2,8 +2,11 @@
 //! crashes and bad input. One test binary; `harness` holds what they share.
 
 mod bad_input;
+mod canary;
 mod cli;
 mod crash;
+mod demo_generate;
 mod harness;
 mod import;
+mod keys;
 mod tamper;
