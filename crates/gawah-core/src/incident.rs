@@ -120,7 +120,7 @@ pub struct FieldError {
     pub message: String,
 }
 
-fn err(field: &'static str, message: impl Into<String>) -> FieldError {
+pub(crate) fn err(field: &'static str, message: impl Into<String>) -> FieldError {
     FieldError {
         field,
         message: message.into(),
@@ -187,7 +187,8 @@ fn text(
     v.to_owned()
 }
 
-fn optional(
+/// An optional text field: trimmed, `None` if empty, checked like every text field.
+pub(crate) fn optional(
     field: &'static str,
     value: &Option<String>,
     max: usize,

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::incident::FieldError;
+use crate::incident::{FieldError, err, optional};
 
 const MAX_SHORT: usize = 200;
 const MAX_NOTES: usize = 20_000;
@@ -79,26 +79,6 @@ impl std::fmt::Debug for PersonConfidential {
     }
 }
 
-fn err(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field,
-        message: message.into(),
-    }
-}
-
-fn text(
-    v: &Option<String>,
-    field: &'static str,
-    max: usize,
-    errors: &mut Vec<FieldError>,
-) -> Option<String> {
-    let v = v.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    if v.chars().count() > max {
-        errors.push(err(field, format!("at most {max} characters")));
-    }
-    Some(v.to_owned())
-}
-
 impl PersonInput {
     /// Validates every field, naming each one that is wrong.
     pub fn validate(&self) -> Result<(PersonInternal, PersonConfidential), Vec<FieldError>> {
@@ -123,17 +103,17 @@ impl PersonInput {
         }
         roles.sort();
         roles.dedup();
-        let gender = text(&self.gender, "gender", 50, &mut errors);
-        let age_group = text(&self.age_group, "age_group", 50, &mut errors);
+        let gender = optional("gender", &self.gender, 50, &mut errors);
+        let age_group = optional("age_group", &self.age_group, 50, &mut errors);
         if let Some(a) = &age_group
             && !AGE_GROUPS.contains(&a.as_str())
         {
             errors.push(err("age_group", "use child, adolescent, adult or elderly"));
         }
         let confidential = PersonConfidential {
-            name: text(&self.name, "name", MAX_SHORT, &mut errors),
-            contact: text(&self.contact, "contact", MAX_SHORT, &mut errors),
-            notes: text(&self.notes, "notes", MAX_NOTES, &mut errors),
+            name: optional("name", &self.name, MAX_SHORT, &mut errors),
+            contact: optional("contact", &self.contact, MAX_SHORT, &mut errors),
+            notes: optional("notes", &self.notes, MAX_NOTES, &mut errors),
         };
         if !errors.is_empty() {
             return Err(errors);

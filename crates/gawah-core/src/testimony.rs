@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::incident::FieldError;
+use crate::incident::{FieldError, err, optional};
 
 /// Longest statement, in characters.
 pub const MAX_STATEMENT: usize = 100_000;
@@ -106,26 +106,6 @@ impl std::fmt::Debug for TestimonyConfidential {
     }
 }
 
-fn err(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field,
-        message: message.into(),
-    }
-}
-
-fn optional(
-    v: &Option<String>,
-    field: &'static str,
-    max: usize,
-    errors: &mut Vec<FieldError>,
-) -> Option<String> {
-    let v = v.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    if v.chars().count() > max {
-        errors.push(err(field, format!("at most {max} characters")));
-    }
-    Some(v.to_owned())
-}
-
 impl TestimonyInput {
     /// Validates every field, naming each one that is wrong.
     pub fn validate(&self) -> Result<(TestimonyInternal, TestimonyConfidential), Vec<FieldError>> {
@@ -139,10 +119,10 @@ impl TestimonyInput {
                 format!("at most {MAX_STATEMENT} characters"),
             ));
         }
-        let witness_name = optional(&self.witness_name, "witness_name", MAX_NAME, &mut errors);
+        let witness_name = optional("witness_name", &self.witness_name, MAX_NAME, &mut errors);
         let witness_contact = optional(
-            &self.witness_contact,
             "witness_contact",
+            &self.witness_contact,
             MAX_CONTACT,
             &mut errors,
         );

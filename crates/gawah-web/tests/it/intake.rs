@@ -2,7 +2,6 @@
 //! Submissions are stored only age-encrypted to the organisation's recipient, open only with
 //! that organisation's identity, and leave no address behind.
 
-use std::path::Path;
 use std::str::FromStr;
 
 use axum::body::Body;
@@ -13,30 +12,9 @@ use gawah_store::Vault;
 use gawah_store::intake::intake_key_record;
 use serde_json::json;
 
-use crate::harness::{App, enc};
+use crate::harness::{App, enc, files_containing};
 
 const TOKEN: &str = "submit-form-token-0123456789abcdefghij";
-
-/// Every file under `dir` that holds `needle`.
-fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if std::fs::read(&p)
-                .unwrap()
-                .windows(needle.len())
-                .any(|w| w == needle)
-            {
-                found.push(p.display().to_string());
-            }
-        }
-    }
-    found
-}
 
 /// A form post from an anonymous browser holding the intake token cookie (if `cookie`).
 async fn post(app: &App, path: &str, form: &str, cookie: bool) -> (StatusCode, String) {

@@ -1,34 +1,11 @@
 //! Witness protection through the API: testimonies and people with sealed fields, logged
 //! reads, no plaintext on disk, tampering detected.
 
-use std::path::Path;
-
 use axum::http::{Method, StatusCode};
 use gawah_core::vocab::Role;
 use serde_json::{Value, json};
 
-use crate::harness::{App, sample};
-
-/// Every file under `dir` that holds `needle`.
-fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if std::fs::read(&p)
-                .unwrap()
-                .windows(needle.len())
-                .any(|w| w == needle)
-            {
-                found.push(p.display().to_string());
-            }
-        }
-    }
-    found
-}
+use crate::harness::{App, files_containing, sample};
 
 async fn testimony(app: &App, token: &str, incident: &str, body: Value) -> (StatusCode, Value) {
     app.api(

@@ -9,7 +9,7 @@ use std::process::{Child, Stdio};
 
 use serde_json::{Value, json};
 
-use crate::harness::{Instance, gawah, s};
+use crate::harness::{Instance, files_containing, gawah, s};
 
 /// A running `gawah serve`, stopped (and its output collected) by [`Server::stop`].
 struct Server {
@@ -91,26 +91,6 @@ impl Server {
         self.child.wait().unwrap();
         format!("{}{rest}{err}", self.stdout)
     }
-}
-
-fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if std::fs::read(&p)
-                .unwrap()
-                .windows(needle.len())
-                .any(|w| w == needle)
-            {
-                found.push(p.display().to_string());
-            }
-        }
-    }
-    found
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use crate::harness::{Instance, gawah, s, sha256sum, write};
+use crate::harness::{Instance, files_containing, gawah, s, sha256sum, write};
 
 /// Every file under `dir` with its SHA-256, to show that nothing changed. The WAL index
 /// (`-shm`) is left out: it is SQLite's shared-memory file, rewritten by any reader, holding
@@ -218,27 +218,6 @@ fn rotation_and_a_new_passphrase_keep_every_record_readable() {
     .json_lines();
     assert_eq!(shown[0]["file_name"], "interview.m4a");
     inst.run(&["log", "verify"]).ok();
-}
-
-/// Every file under `dir` that holds `needle`.
-fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if std::fs::read(&p)
-                .unwrap()
-                .windows(needle.len())
-                .any(|w| w == needle)
-            {
-                found.push(p.display().to_string());
-            }
-        }
-    }
-    found
 }
 
 #[test]
