@@ -29,7 +29,7 @@ use crate::blob::{BatchWriter, BlobBatch, BlobError, BlobReceipt, BlobStore, Blo
 use crate::error::StoreError;
 use crate::keys::INSTANCE_SCOPE;
 use crate::keys::{KeyError, Keyring};
-use crate::sealed_blob::{SealedContent, SealingWriter, content_binding};
+use crate::sealed_blob::{SealFromError, SealedContent, SealingWriter, content_binding, seal_from};
 use crate::store::{Change, Database, ItemMeta, LogHead, NewItem, RecordWrite, StoredCheckpoint};
 use crate::vault::Vault;
 
@@ -197,9 +197,10 @@ impl Ledger {
         progress: &mut dyn FnMut(u64),
     ) -> Result<Staged, LedgerError> {
         if meta.confidential {
-            let mut writer = self.create_sealed(INSTANCE_SCOPE)?;
-            copy(input, &mut writer, progress)?;
-            let content = writer.finish().map_err(|e| BlobError::io("seal", e))?;
+            let (id, salt) = self.new_ids()?;
+            let key = self.vault()?.record_key(INSTANCE_SCOPE, id.as_str(), 1)?;
+            let inner = self.blobs.create()?;
+            let content = seal_from(input, inner, id, salt, key, progress).map_err(seal_err)?;
             let (content, blob) = content.commit()?;
             let item = self.sealed_item(content, blob, &meta)?;
             return Ok(Staged { item });
@@ -346,10 +347,7 @@ impl Ledger {
             let (id, salt) = self.new_ids()?;
             let key = self.vault()?.record_key(INSTANCE_SCOPE, id.as_str(), 1)?;
             let inner = batch.blobs.create()?;
-            let mut writer =
-                SealingWriter::new(inner, id, salt, key).map_err(|e| BlobError::io("seal", e))?;
-            copy(input, &mut writer, progress)?;
-            let content = writer.finish().map_err(|e| BlobError::io("seal", e))?;
+            let content = seal_from(input, inner, id, salt, key, progress).map_err(seal_err)?;
             let SealedContent {
                 writer: inner,
                 id,
@@ -542,6 +540,13 @@ fn copy<W: Write + ?Sized + Written>(
             progress(out.written());
         }
     })
+}
+
+fn seal_err(e: SealFromError) -> LedgerError {
+    match e {
+        SealFromError::Input(e) => LedgerError::Input(e),
+        SealFromError::Output(e) => LedgerError::Blob(BlobError::io("seal", e)),
+    }
 }
 
 /// Bytes written so far, for progress.
