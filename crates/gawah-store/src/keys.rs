@@ -157,21 +157,13 @@ impl fmt::Debug for Keyring {
 impl Keyring {
     /// A new keyring for `source`: the keyring row and the instance key to write.
     pub fn create(source: &KeySource) -> Result<(Self, KeyringRow, OrgKeyRow), KeyError> {
-        source.check_strength()?;
-        let kdf = if source.is_passphrase() {
-            Kdf::Argon2id(KdfParams::recommended()?)
-        } else {
-            Kdf::KeyFile
-        };
-        let kek = derive(source, &kdf)?;
-        let check = gawah_core::seal::seal(&kek, check_binding(), CHECK_PLAINTEXT)
-            .map_err(|source| seal_err("keyring check", source))?;
+        let (kek, row) = new_kek(source)?;
         let ring = Self {
             kek,
             current: RwLock::new(HashMap::new()),
         };
         let instance = ring.new_org_key(INSTANCE_SCOPE, 1)?;
-        Ok((ring, KeyringRow { kdf, check }, instance))
+        Ok((ring, row, instance))
     }
 
     /// Unlocks the keyring of `store` with `source`.
@@ -316,19 +308,33 @@ impl Keyring {
         store: &dyn KeyStore,
         new_source: &KeySource,
     ) -> Result<(KeyringRow, Vec<OrgKeyRow>), KeyError> {
-        let (next, row, _) = Self::create(new_source)?;
+        let (next_kek, row) = new_kek(new_source)?;
         let mut resealed = Vec::new();
         for old in store.all_org_keys()? {
             let key = self.open_org_key(&old)?;
             let at = org_key_binding(&old.scope, old.version);
             resealed.push(OrgKeyRow {
-                sealed: wrap_key(&next.kek, Binding::new("org_keys", "key", &at), &key)
+                sealed: wrap_key(&next_kek, Binding::new("org_keys", "key", &at), &key)
                     .map_err(|e| seal_err("reseal", e))?,
                 ..old
             });
         }
         Ok((row, resealed))
     }
+}
+
+/// A new KEK for `source` (fresh KDF salt) and the keyring row that tells it apart.
+fn new_kek(source: &KeySource) -> Result<(SecretKey, KeyringRow), KeyError> {
+    source.check_strength()?;
+    let kdf = if source.is_passphrase() {
+        Kdf::Argon2id(KdfParams::recommended()?)
+    } else {
+        Kdf::KeyFile
+    };
+    let kek = derive(source, &kdf)?;
+    let check = gawah_core::seal::seal(&kek, check_binding(), CHECK_PLAINTEXT)
+        .map_err(|source| seal_err("keyring check", source))?;
+    Ok((kek, KeyringRow { kdf, check }))
 }
 
 fn derive(source: &KeySource, kdf: &Kdf) -> Result<SecretKey, KeyError> {

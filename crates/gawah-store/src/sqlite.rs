@@ -609,12 +609,10 @@ impl Store for SqliteStore {
             params![to_i64(frontier.size())?, &frontier.root()[..]],
         )?;
         tx.commit()?;
-        if changes.iter().any(|c| {
-            matches!(
-                c.record,
-                RecordWrite::ErasureApprove(_) | RecordWrite::Shred { .. }
-            )
-        }) {
+        if changes
+            .iter()
+            .any(|c| matches!(c.record, RecordWrite::ErasureApprove(_)))
+        {
             // A destroyed key must not linger: copy the WAL (whose new pages hold the zeroed
             // row, `secure_delete`) back into the database file, overwriting the old page,
             // and empty the WAL. Best effort: a busy reader only delays it to the next

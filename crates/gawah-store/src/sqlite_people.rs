@@ -60,11 +60,7 @@ fn write_sealed(
             )));
         }
     }
-    tx.execute(
-        "INSERT INTO record_versions (subject, version, log_index, salt, content) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![w.id, version, idx, &w.salt.0[..], w.content],
-    )?;
-    Ok(())
+    crate::sqlite_records::insert_version(tx, &w.id, version, idx, &w.salt, &w.content)
 }
 
 fn require_in_org(tx: &Connection, table: &str, id: &str, org: &OrgId) -> Result<(), StoreError> {

@@ -68,7 +68,6 @@ pub(crate) fn write_record(
         RecordWrite::OrgKey(k) => sqlite_keys::write_org_key(tx, k, now)?,
         RecordWrite::RotateKey(r) => sqlite_keys::write_rotation(tx, r, now)?,
         RecordWrite::Rekey { ring, keys } => sqlite_keys::write_rekey(tx, ring, keys)?,
-        RecordWrite::Shred { record } => sqlite_keys::write_shred(tx, record, idx)?,
         RecordWrite::Person(p) => crate::sqlite_people::write_person(tx, idx, now, p)?,
         RecordWrite::Testimony(t) => crate::sqlite_people::write_testimony(tx, idx, now, t)?,
         RecordWrite::Act(a) => crate::sqlite_people::write_act(tx, idx, a)?,
@@ -86,6 +85,22 @@ pub(crate) fn write_record(
             )?;
         }
     }
+    Ok(())
+}
+
+/// Stores one version of a record: the salt of its commitment and its content (sealed).
+pub(crate) fn insert_version(
+    tx: &Connection,
+    subject: &str,
+    version: i64,
+    idx: i64,
+    salt: &gawah_core::Salt,
+    content: &[u8],
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO record_versions (subject, version, log_index, salt, content) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![subject, version, idx, &salt.0[..], content])?;
     Ok(())
 }
 
@@ -146,11 +161,7 @@ fn write_incident(
         )
         .map_err(|e| unique(e, &format!("no edict {edict:?}")))?;
     }
-    tx.execute(
-        "INSERT INTO record_versions (subject, version, log_index, salt, content) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![w.id.as_str(), version, idx, &w.salt.0[..], w.content],
-    )?;
-    Ok(())
+    insert_version(tx, w.id.as_str(), version, idx, &w.salt, &w.content)
 }
 
 type MemberCols = (

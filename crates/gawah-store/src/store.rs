@@ -176,11 +176,6 @@ pub enum RecordWrite {
         /// Every organisation key, resealed.
         keys: Vec<crate::keys::OrgKeyRow>,
     },
-    /// Crypto-shredding: destroys a record's data key and its sealed values.
-    Shred {
-        /// The record.
-        record: String,
-    },
     /// A person, version 1 or a new version.
     Person(crate::records::PersonWrite),
     /// A testimony, version 1 or a new version.

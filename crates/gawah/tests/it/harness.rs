@@ -39,10 +39,6 @@ pub struct Run {
 impl Run {
     /// What a finished command printed.
     pub fn from_output(out: Output) -> Self {
-        Self::from(out)
-    }
-
-    fn from(out: Output) -> Self {
         let run = Self {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -86,7 +82,7 @@ impl Run {
 
 /// Runs gawah with `args` and collects its output.
 pub fn run(args: &[&str]) -> Run {
-    Run::from(gawah().args(args).output().expect("spawn gawah"))
+    Run::from_output(gawah().args(args).output().expect("spawn gawah"))
 }
 
 /// A fresh, initialised data dir in a temp folder that lives as long as this value.
