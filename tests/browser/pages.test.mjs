@@ -24,13 +24,17 @@ const PAGES = [
   ['incidents', '/incidents', true],
   ['incidents-new', '/incidents/new', true],
   ['incident', null, true],
+  ['duplicates', null, true],
+  ['figures', '/figures', false],
+  ['search', '/search', true],
+  ['analysis', '/analysis', true],
 ];
 // Axe in English and Dari (Pashto shares Dari's layout and direction); screenshots in both,
 // and in Pashto for the pages with the most Pashto text of their own.
 const AXE_LANGS = ['en', 'fa'];
 const SCREENSHOTS = {
-  en: ['index', 'edicts', 'login', 'incidents-new', 'incident'],
-  fa: ['index', 'edicts', 'login', 'incidents-new', 'incident'],
+  en: ['index', 'edicts', 'login', 'incidents-new', 'incident', 'figures', 'search', 'analysis'],
+  fa: ['index', 'edicts', 'login', 'incidents-new', 'incident', 'figures', 'search', 'analysis', 'duplicates'],
   ps: ['index', 'incidents-new', 'incident'],
 };
 
@@ -105,6 +109,7 @@ describe('pages', () => {
     await page.locator('form.record-form button[type="submit"]').click();
     await page.waitForURL(/\/incidents\/[^/]+$/);
     PAGES.find((p) => p[0] === 'incident')[1] = new URL(page.url()).pathname;
+    PAGES.find((p) => p[0] === 'duplicates')[1] = `${new URL(page.url()).pathname}/duplicates`;
     // A photo, so that the page shows evidence and its intake in the history.
     const png = makePng(40, 30, (x, y) => [200 - x, 120 + y, 90]);
     await page.locator('form.evidence-form input[type="file"]').setInputFiles(tempFile('عکس آرایشگاه.png', png));

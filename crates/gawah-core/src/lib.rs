@@ -17,6 +17,7 @@ pub mod clock;
 pub mod commitment;
 pub mod edict;
 pub mod entry;
+pub mod figures;
 pub mod ids;
 pub mod incident;
 pub mod person;

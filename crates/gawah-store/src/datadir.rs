@@ -205,6 +205,16 @@ impl DataDir {
         Ok(SqliteStore::open(&self.path.join(DB), mode)?)
     }
 
+    /// Where the search index lives (derived from the database; rebuilt when missing).
+    pub fn index_path(&self) -> PathBuf {
+        self.path.join("index")
+    }
+
+    /// Opens (or creates) the search index.
+    pub fn search_index(&self) -> Result<gawah_search::SearchIndex, gawah_search::SearchError> {
+        gawah_search::SearchIndex::open(&self.index_path())
+    }
+
     /// Opens the blob store.
     pub fn blobs(&self) -> Result<LocalBlobStore, DataDirError> {
         Ok(LocalBlobStore::open(&self.path.join(BLOBS))?)

@@ -15,6 +15,7 @@
 //! the records, their custody events and their log entries, and moves the log head.
 //! Invariant: a blob is durable before any record that names it is committed.
 
+pub mod analysis;
 pub mod blob;
 pub mod blob_local;
 pub mod datadir;
@@ -24,7 +25,9 @@ pub mod keys;
 pub mod ledger;
 pub mod records;
 pub mod sealed_blob;
+pub mod search;
 pub mod sqlite;
+mod sqlite_analysis;
 mod sqlite_derivatives;
 mod sqlite_intake;
 mod sqlite_keys;

@@ -264,6 +264,7 @@ pub trait RecordStore:
     + DispositionStore
     + DerivativeStore
     + crate::intake::IntakeStore
+    + crate::analysis::AnalysisStore
 {
     /// Every organisation.
     fn orgs(&self) -> Result<Vec<OrgRow>, StoreError>;

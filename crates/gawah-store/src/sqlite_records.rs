@@ -78,6 +78,7 @@ pub(crate) fn write_record(
         RecordWrite::Submission(s) => crate::sqlite_intake::write_submission(tx, idx, s)?,
         RecordWrite::SubmissionPart(p) => crate::sqlite_intake::write_part(tx, idx, p)?,
         RecordWrite::SubmissionStatus(s) => crate::sqlite_intake::write_status(tx, s)?,
+        RecordWrite::IncidentLink(l) => crate::sqlite_analysis::write_link(tx, idx, now, l)?,
         RecordWrite::Endorsement { org } => {
             tx.execute(
                 "INSERT OR IGNORE INTO endorsements (org_id, created_at) VALUES (?1, ?2)",
@@ -209,10 +210,11 @@ fn member_row(c: MemberCols) -> Result<MemberRow, StoreError> {
     })
 }
 
-type IncidentCols = (String, String, String, i64, i64, i64, Option<Vec<u8>>);
-const INCIDENT_COLUMNS: &str = "id, org_id, content, version, created_at, updated_at, sealed";
+pub(crate) type IncidentCols = (String, String, String, i64, i64, i64, Option<Vec<u8>>);
+pub(crate) const INCIDENT_COLUMNS: &str =
+    "id, org_id, content, version, created_at, updated_at, sealed";
 
-fn incident_cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentCols> {
+pub(crate) fn incident_cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentCols> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -224,7 +226,7 @@ fn incident_cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentCols> {
     ))
 }
 
-fn incident_row(c: IncidentCols) -> Result<IncidentRow, StoreError> {
+pub(crate) fn incident_row(c: IncidentCols) -> Result<IncidentRow, StoreError> {
     let (id, org, content, version, created, updated, sealed) = c;
     let incident: Incident = serde_json::from_str(&content)
         .map_err(|e| StoreError::Corrupt(format!("incident {id}: {e}")))?;

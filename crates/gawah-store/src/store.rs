@@ -197,6 +197,8 @@ pub enum RecordWrite {
     SubmissionPart(crate::intake::SubmissionPartWrite),
     /// A submission's new status.
     SubmissionStatus(crate::intake::SubmissionStatusWrite),
+    /// Two incidents an analyst judged to be reports of the same event.
+    IncidentLink(crate::analysis::LinkWrite),
 }
 
 /// One state change: a record write and the entry that logs it, committed together.

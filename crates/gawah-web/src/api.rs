@@ -268,6 +268,27 @@ pub fn routes() -> (Router<Arc<AppState>>, Vec<RouteDoc>) {
     let r = add(
         r,
         &mut docs,
+        "/api/v1/search",
+        get(crate::search::api_search),
+        &[openapi::SEARCH_GET],
+    );
+    let r = add(
+        r,
+        &mut docs,
+        "/api/v1/incidents/{id}/duplicates",
+        get(crate::search::api_duplicates),
+        &[openapi::DUPLICATES_GET],
+    );
+    let r = add(
+        r,
+        &mut docs,
+        "/api/v1/incidents/{id}/links",
+        axum::routing::post(crate::search::api_link),
+        &[openapi::LINKS_POST],
+    );
+    let r = add(
+        r,
+        &mut docs,
         "/api/openapi.json",
         get(openapi_json),
         &[openapi::OPENAPI_GET],

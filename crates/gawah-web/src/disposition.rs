@@ -111,6 +111,19 @@ pub struct AccessQuery {
 
 /// The access report: the custody events of a record, or by a member of the organisation.
 pub fn access(s: &AppState, m: &Member, q: &AccessQuery) -> Result<Value, AppError> {
+    let (reads, events) = access_events(s, m, q)?;
+    Ok(json!({
+        "reads": reads,
+        "events": events.iter().map(event_json).collect::<Vec<_>>(),
+    }))
+}
+
+/// The events of the access report and how many of them are reads (views and exports).
+pub fn access_events(
+    s: &AppState,
+    m: &Member,
+    q: &AccessQuery,
+) -> Result<(usize, Vec<CustodyEvent>), AppError> {
     admin(m)?;
     let events = match (&q.record, &q.member) {
         (Some(record), None) => {
@@ -148,10 +161,7 @@ pub fn access(s: &AppState, m: &Member, q: &AccessQuery) -> Result<Value, AppErr
         .iter()
         .filter(|e| matches!(e.action.as_str(), "view" | "export"))
         .count();
-    Ok(json!({
-        "reads": reads,
-        "events": events.iter().map(event_json).collect::<Vec<_>>(),
-    }))
+    Ok((reads, events))
 }
 
 #[derive(Debug, Deserialize)]

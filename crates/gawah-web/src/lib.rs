@@ -41,6 +41,7 @@ pub mod openapi;
 mod pages;
 pub mod records;
 pub mod redact;
+pub mod search;
 pub mod state;
 pub mod testimonies;
 mod upload;
@@ -67,11 +68,13 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// Serves `router` on `listener` until ctrl-c or SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
     let signer = tokio::spawn(state::sign_checkpoints(state.clone()));
+    let indexer = tokio::spawn(search::follow_commits(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await;
     signer.abort();
+    indexer.abort();
     result
 }
 

@@ -167,6 +167,30 @@ pub const TESTIMONY_GET: RouteDoc = op(
     None,
     (200, "Testimony"),
 );
+/// `GET /api/v1/search`.
+pub const SEARCH_GET: RouteDoc = op(
+    "get",
+    "Full-text and faceted search over the organisation's incidents (internal fields only; Dari, Pashto and English spellings folded). Query: `q` (words ANDed, \"phrases\", -excluded), repeatable `province`, `type`, `perpetrator`, `edict`, `status`, `reliability`, `language`; `from`, `to` (YYYY[-MM[-DD]], overlapping the incident's date); `sort` (relevance, newest, oldest); `offset`, `limit` (at most 200)",
+    true,
+    None,
+    (200, "SearchResults"),
+);
+/// `GET /api/v1/incidents/{id}/duplicates`.
+pub const DUPLICATES_GET: RouteDoc = op(
+    "get",
+    "Possible duplicate reports of an incident (similar text, same province, close dates, same evidence file), and the incidents already linked to it",
+    true,
+    None,
+    (200, "Duplicates"),
+);
+/// `POST /api/v1/incidents/{id}/links`.
+pub const LINKS_POST: RouteDoc = op(
+    "post",
+    "Link two incidents as reports of the same event (analysts and admins). Both stay as documented; the link is logged",
+    true,
+    Some("LinkInput"),
+    (201, "Link"),
+);
 /// `GET /api/v1/incidents/{id}/acts`.
 pub const ACTS_GET: RouteDoc = op(
     "get",
@@ -469,10 +493,46 @@ pub fn document(routes: &[RouteDoc]) -> Value {
             }
         }
     });
-    if let (Value::Object(schemas), Value::Object(more)) =
-        (&mut doc["components"]["schemas"], submission_schemas())
-    {
-        schemas.extend(more);
+    for more in [submission_schemas(), search_schemas()] {
+        if let (Value::Object(schemas), Value::Object(more)) =
+            (&mut doc["components"]["schemas"], more)
+        {
+            schemas.extend(more);
+        }
     }
     doc
+}
+
+/// Schemas of search and duplicate links.
+fn search_schemas() -> Value {
+    let counts = json!({"type": "object", "additionalProperties": {"type": "integer"}});
+    json!({
+        "SearchResults": {"type": "object", "required": ["total", "items", "facets"], "properties": {
+            "total": {"type": "integer"},
+            "items": {"type": "array", "items": {"type": "object", "required": ["id"], "properties": {
+                "id": {"type": "string"}, "ref": {"type": ["string", "null"]}, "title": {"type": "string"},
+                "date": {"type": "string"}, "province": {"type": "string"},
+                "violation_types": {"type": "array", "items": {"type": "string"}},
+                "verification_status": {"type": "string"}, "language": {"type": ["string", "null"]},
+                "score": {"type": "number"}
+            }}},
+            "facets": {"type": "object", "description": "Exact counts over all results, per value", "properties": {
+                "province": counts, "violation_type": counts, "perpetrator": counts, "edict": counts,
+                "status": counts, "reliability": counts, "language": counts, "year": counts
+            }}
+        }},
+        "Duplicates": {"type": "object", "properties": {
+            "suggestions": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "string"}, "ref": {"type": ["string", "null"]}, "title": {"type": "string"},
+                "date": {"type": "string"}, "province": {"type": "string"},
+                "reasons": {"type": "array", "items": {"type": "string", "enum": ["similar_text", "same_province", "close_date", "same_file"]}},
+                "score": {"type": "number"}
+            }}},
+            "links": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "string"}, "kind": {"type": "string"}, "log_index": {"type": "integer"}
+            }}}
+        }},
+        "LinkInput": {"type": "object", "required": ["other"], "additionalProperties": false, "properties": {"other": {"type": "string"}}},
+        "Link": {"type": "object", "properties": {"other": {"type": "string"}, "kind": {"type": "string"}, "log_index": {"type": "integer"}}}
+    })
 }

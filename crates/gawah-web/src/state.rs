@@ -21,18 +21,31 @@ pub struct AppState {
     pub intake_limiter: crate::ctx::RateLimiter,
     /// Receipt code look-ups per client address (in memory only, as above).
     pub receipt_limiter: crate::ctx::RateLimiter,
+    /// The search index (derived; kept in step by [`crate::search::fresh`]).
+    pub search: gawah_search::SearchIndex,
+    /// One thread at a time brings the index up to date.
+    pub search_sync: std::sync::Mutex<()>,
 }
 
 impl AppState {
-    /// State over a ledger.
-    pub fn new(ledger: Ledger, secure_cookies: bool) -> Self {
-        Self {
+    /// State over a ledger, with a search index in memory (filled from the database on first
+    /// use); [`AppState::with_search_index`] gives it the data dir's.
+    pub fn new(ledger: Ledger, secure_cookies: bool) -> Result<Self, gawah_search::SearchError> {
+        Ok(Self {
             ledger,
             secure_cookies,
             login_limiter: crate::ctx::RateLimiter::new(10, Duration::from_secs(60)),
             intake_limiter: crate::ctx::RateLimiter::new(10, Duration::from_secs(600)),
             receipt_limiter: crate::ctx::RateLimiter::new(20, Duration::from_secs(60)),
-        }
+            search: gawah_search::SearchIndex::in_memory()?,
+            search_sync: std::sync::Mutex::new(()),
+        })
+    }
+
+    /// The same state with another search index (the data dir's, on disk).
+    pub fn with_search_index(mut self, index: gawah_search::SearchIndex) -> Self {
+        self.search = index;
+        self
     }
 }
 

@@ -222,6 +222,24 @@ fn dynamic_family(family: &str) -> Option<Vec<String>> {
     Some(match family {
         "status" => owned(&VERIFICATION_STATUSES),
         "precision" => owned(&DATE_PRECISIONS),
+        // The analysis charts' titles and descriptions.
+        "analysis" => ["monthly", "provinces", "edicts", "perpetrators"]
+            .iter()
+            .flat_map(|c| [(*c).to_owned(), format!("{c}-desc")])
+            .collect(),
+        "month" => (1..=12).map(|m| m.to_string()).collect(),
+        // The search page's facets, as the index names them.
+        "facet" => owned(&[
+            "province",
+            "violation_type",
+            "perpetrator",
+            "edict",
+            "status",
+            "reliability",
+            "language",
+            "year",
+        ]),
+        "duplicate" => owned(&["similar_text", "same_province", "close_date", "same_file"]),
         "domain" => {
             let mut all = owned(&VIOLATION_TYPES);
             all.extend(

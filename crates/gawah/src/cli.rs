@@ -87,6 +87,84 @@ pub enum Command {
     /// Demo and benchmark data.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Full-text and faceted search over an organisation's incidents (Dari, Pashto, English).
+    Search(Box<SearchArgs>),
+    /// The search index (derived from the database).
+    #[command(subcommand)]
+    Index(IndexCommand),
+    /// Exports for analysts.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+/// What `gawah search` takes.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The organisation's name.
+    #[arg(long)]
+    pub org: String,
+    /// Words (all must match), "quoted phrases", -excluded words; empty lists everything.
+    #[arg(value_name = "QUERY")]
+    pub query: Vec<String>,
+    /// Province code (ISO 3166-2:AF); repeat for any of several.
+    #[arg(long)]
+    pub province: Vec<String>,
+    /// Violation type; repeat for any of several.
+    #[arg(long = "type")]
+    pub r#type: Vec<String>,
+    /// Perpetrator; repeatable.
+    #[arg(long)]
+    pub perpetrator: Vec<String>,
+    /// Edict id; repeatable.
+    #[arg(long)]
+    pub edict: Vec<String>,
+    /// Verification status; repeatable.
+    #[arg(long)]
+    pub status: Vec<String>,
+    /// Source reliability (A–F); repeatable.
+    #[arg(long)]
+    pub reliability: Vec<String>,
+    /// Language of the text (en, fa, ps); repeatable.
+    #[arg(long)]
+    pub language: Vec<String>,
+    /// Incidents on or after this date (YYYY, YYYY-MM or YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Incidents on or before this date.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// relevance, newest or oldest.
+    #[arg(long, default_value = "relevance", value_parser = ["relevance", "newest", "oldest"])]
+    pub sort: String,
+    /// Results to skip.
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Results to show.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    pub limit: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Empty the index and add every incident again.
+    Rebuild,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// An organisation's incidents (internal fields; never the confidential ones), for
+    /// analysts. The export is logged.
+    Incidents {
+        /// The organisation's name.
+        #[arg(long)]
+        org: String,
+        /// jsonl or csv (CSV with an HXL hashtag row, as `gawah import` reads).
+        #[arg(long, value_parser = ["jsonl", "csv"])]
+        format: String,
+        /// The file to write (created; an existing file is not overwritten).
+        #[arg(long, value_name = "F")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

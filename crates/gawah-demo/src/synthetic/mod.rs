@@ -84,7 +84,15 @@ pub const MARKERS: [&str; 3] = ["[synthetic] ", "[نمونه] ", "[بېلګه] "
 /// `n` synthetic incidents for `seed`; the same arguments always give the same incidents.
 pub fn incidents(seed: u64, n: usize) -> impl Iterator<Item = SyntheticIncident> {
     let mut rng = SplitMix64(seed);
-    (0..n).map(move |index| render::incident(&mut rng, index))
+    (0..n).map(move |index| render::incident(&mut rng, index, true))
+}
+
+/// The incidents of [`incidents`] for the same arguments, with their text in the standard
+/// spelling: no spelling variant applied. Every other field is the same, so this is the ground
+/// truth of what each incident says, for measuring search recall across spelling variants.
+pub fn canonical_incidents(seed: u64, n: usize) -> impl Iterator<Item = SyntheticIncident> {
+    let mut rng = SplitMix64(seed);
+    (0..n).map(move |index| render::incident(&mut rng, index, false))
 }
 
 /// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and good enough for test data.

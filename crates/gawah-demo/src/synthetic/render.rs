@@ -140,7 +140,10 @@ const LANGUAGES: [&str; 3] = ["en", "fa", "ps"];
 const WITNESS: [&str; 3] = ["Witness ", "شاهد ", "شاهد "];
 const DISTRICT: [&str; 3] = [", district ", "، ناحیهٔ ", "، ناحیه "];
 
-pub(crate) fn incident(rng: &mut SplitMix64, index: usize) -> SyntheticIncident {
+/// One incident; with `vary` false its text keeps the standard spelling, while every random
+/// draw (the spelling's included) is made as usual, so the rest of the incident and the
+/// incidents after it are the same as with `vary` true.
+pub(crate) fn incident(rng: &mut SplitMix64, index: usize, vary: bool) -> SyntheticIncident {
     let lang = match rng.below(100) {
         0..=44 => 1,
         45..=69 => 2,
@@ -172,6 +175,7 @@ pub(crate) fn incident(rng: &mut SplitMix64, index: usize) -> SyntheticIncident 
     } else {
         Spelling::from_bits(rng.next_u64() as u32)
     };
+    let spelling = if vary { spelling } else { Spelling::PLAIN };
     let victims = if template.description.contains("{n}") {
         2 + rng.below(39) as u8
     } else {

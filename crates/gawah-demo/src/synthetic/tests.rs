@@ -183,3 +183,35 @@ fn civil_day_conversion_round_trips() {
         assert_eq!(days_from_civil(y, m, d), day);
     }
 }
+
+#[test]
+fn canonical_incidents_differ_only_in_spelling() {
+    let (mut differ, mut fa_ps) = (0, 0);
+    for (varied, plain) in incidents(13, 3_000).zip(canonical_incidents(13, 3_000)) {
+        let without_text = |i: &SyntheticIncident| SyntheticIncident {
+            title: String::new(),
+            description: String::new(),
+            exact_location: String::new(),
+            witness_pseudonym: String::new(),
+            ..i.clone()
+        };
+        assert_eq!(without_text(&varied), without_text(&plain));
+        if varied.language == "en" {
+            assert_eq!(varied, plain);
+            continue;
+        }
+        fa_ps += 1;
+        differ += usize::from(varied.description != plain.description);
+        let text = format!("{} {}", plain.title, plain.description);
+        let variant_chars = ['\u{0643}', '\u{064E}', '\u{06C0}'];
+        assert!(!text.contains(variant_chars), "{text}");
+        assert!(!text.chars().any(|c| ('\u{0660}'..='\u{0669}').contains(&c)));
+        if plain.language == "fa" {
+            assert!(!text.contains('\u{064A}'), "{text}");
+        }
+    }
+    assert!(
+        differ > fa_ps / 2,
+        "variants applied to {differ} of {fa_ps}"
+    );
+}

@@ -1,11 +1,15 @@
 //! Server-rendered HTML pages. They work without JavaScript; forms post back and redirect.
 
+mod access;
+mod analysis;
 mod field_errors;
+mod figures;
 mod incidents;
 mod intake;
 mod login;
 mod public;
 mod redact;
+mod search;
 mod submit;
 mod testimonies;
 
@@ -80,6 +84,22 @@ pub fn province_label(code: &str, lang: &str) -> String {
             _ => p.en.clone(),
         },
     )
+}
+
+/// A perpetrator institution's name in `lang` when it is one the project translates (the
+/// demo's institutions, stored by their English name); otherwise the name as recorded.
+pub fn perpetrator_label(name: &str, lang: &str) -> String {
+    gawah_demo::synthetic::perpetrators()
+        .iter()
+        .find(|(_, l)| l.en == name)
+        .map_or_else(
+            || name.to_owned(),
+            |(_, l)| match lang {
+                "fa" => l.fa.to_owned(),
+                "ps" => l.ps.to_owned(),
+                _ => l.en.to_owned(),
+            },
+        )
 }
 
 /// Renders a template into a response.
@@ -202,6 +222,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(redact::routes())
         .merge(submit::routes())
         .merge(intake::routes())
+        .merge(figures::routes())
+        .merge(search::routes())
+        .merge(analysis::routes())
+        .merge(access::routes())
         .route(
             "/assets/fonts/vazirmatn-variable.woff2",
             axum::routing::get(font),

@@ -235,7 +235,7 @@ async fn openapi_documents_every_route() {
     }
     assert_eq!(
         paths.len(),
-        19,
+        22,
         "a route was added without a test update: {:?}",
         paths.keys().collect::<Vec<_>>()
     );

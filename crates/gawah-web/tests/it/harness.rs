@@ -127,7 +127,7 @@ impl App {
                 );
             }
         }
-        let state = Arc::new(AppState::new(ledger, false));
+        let state = Arc::new(AppState::new(ledger, false).expect("state"));
         let router = gawah_web::router(state.clone());
         Self {
             state,

@@ -10,4 +10,5 @@ mod logweb;
 mod pages;
 mod redact;
 mod sealing;
+mod search;
 mod upload;

@@ -555,3 +555,66 @@ async fn erasure_needs_two_admins_and_leaves_a_log_that_verifies() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// The access report as a page: admins only, per record and per member, reads counted.
+#[tokio::test]
+async fn the_access_report_page_lists_reads_for_admins_only() {
+    let app = App::new();
+    let incident = app.incident(0, "Access page").await;
+    let reader = app.member(0, Role::Legal).token.clone();
+    let (status, _) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/incidents/{incident}"),
+            Some(&reader),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let admin = app.member(0, Role::Admin);
+    let (status, _, html) = app
+        .page(
+            Method::GET,
+            &format!("/admin/access?record={incident}"),
+            Some(&admin.session),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("<strong>1</strong>"), "one read: {html}");
+    assert!(
+        html.contains(">view<") && html.contains(">create<"),
+        "{html}"
+    );
+    let legal = app.member(0, Role::Legal);
+    let (status, _, html) = app
+        .page(
+            Method::GET,
+            &format!("/admin/access?username={}", legal.username),
+            Some(&admin.session),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("<code>{incident}</code>")), "{html}");
+    // Another organisation's record is not found; other roles may not look.
+    let theirs = app.incident(1, "Theirs").await;
+    let (_, _, html) = app
+        .page(
+            Method::GET,
+            &format!("/admin/access?record={theirs}"),
+            Some(&admin.session),
+            None,
+        )
+        .await;
+    assert!(html.contains("role=\"alert\""), "{html}");
+    let (status, _, _) = app
+        .page(
+            Method::GET,
+            &format!("/admin/access?record={incident}"),
+            Some(&legal.session),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

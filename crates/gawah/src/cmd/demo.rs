@@ -148,7 +148,13 @@ fn synthetic_change(
         date_precision: Some(s.date_precision.to_owned()),
         province: s.province,
         violation_types: s.violation_types,
-        perpetrators: vec![s.perpetrator],
+        // The institution's English name, so that every language's incidents share one facet.
+        perpetrators: vec![
+            gawah_demo::synthetic::perpetrators()
+                .iter()
+                .find(|(key, _)| *key == s.perpetrator)
+                .map_or(s.perpetrator.clone(), |(_, label)| label.en.to_owned()),
+        ],
         exact_location: Some(s.exact_location),
         source_reliability: Some(s.source_reliability.to_string()),
         source_credibility: Some(s.source_credibility),

@@ -2,11 +2,13 @@
 
 mod admin;
 mod demo;
+mod export;
 mod import;
 mod ingest;
 mod item;
 pub mod keys;
 mod log;
+mod search;
 mod serve;
 
 use std::path::{Path, PathBuf};
@@ -45,6 +47,9 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Admin(c) => admin::run(g, c),
         Command::Import(c) => import::run(g, c),
         Command::Demo(c) => demo::run(g, c),
+        Command::Search(a) => search::search(g, *a),
+        Command::Index(c) => search::index(g, c),
+        Command::Export(c) => export::run(g, c),
     }
 }
 
@@ -52,6 +57,13 @@ fn data_dir(g: &Global) -> Result<&Path> {
     g.data_dir
         .as_deref()
         .context("no data dir: pass --data-dir D or set GAWAH_DATA_DIR")
+}
+
+/// An organisation by name, or an error saying how to add it.
+pub fn find_org(ledger: &Ledger, name: &str) -> Result<gawah_store::records::OrgRow> {
+    ledger.store.org_by_name(name.trim())?.with_context(|| {
+        format!("no organisation named {name:?}; add it with `gawah admin org add`")
+    })
 }
 
 /// Opens the ledger of the data dir named on the command line.

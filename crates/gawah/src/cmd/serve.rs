@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use gawah_store::DataDir;
 use gawah_store::sqlite::OpenMode;
 use gawah_web::AppState;
 
@@ -19,7 +20,7 @@ pub fn run(
 ) -> Result<Outcome> {
     init_tracing();
     // The demo's data dir lives as long as the server and is removed when it stops.
-    let (ledger, _demo_dir) = if demo_mode {
+    let (ledger, _demo_dir, path) = if demo_mode {
         let dir = tempfile::Builder::new()
             .prefix("gawah-demo-")
             .tempdir()
@@ -32,10 +33,18 @@ pub fn run(
         for line in logins {
             println!("{line}");
         }
-        (ledger, Some(dir))
+        let path = dir.path().join("data");
+        (ledger, Some(dir), path)
     } else {
-        (keys::open_unlocked(g, OpenMode::Checked)?, None)
+        let path = super::data_dir(g)?.to_owned();
+        (keys::open_unlocked(g, OpenMode::Checked)?, None, path)
     };
+    let index = DataDir::open(&path)?
+        .search_index()
+        .context("opening the search index")?;
+    let state = AppState::new(ledger, secure_cookies)
+        .context("starting the search index")?
+        .with_search_index(index);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -48,7 +57,7 @@ pub fn run(
         println!("gawah is serving on http://{addr}/");
         use std::io::Write;
         std::io::stdout().flush()?;
-        gawah_web::serve(listener, Arc::new(AppState::new(ledger, secure_cookies)))
+        gawah_web::serve(listener, Arc::new(state))
             .await
             .context("serving")
     })?;

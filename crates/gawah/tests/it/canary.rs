@@ -209,7 +209,13 @@ fn no_canary_survives_on_disk_or_in_the_server_log() {
         assert_eq!(v[field], canary);
         assert_eq!(head(), before + 1, "the read of {path} was not logged");
     }
+    // The search index is filled by the server (and by `gawah search`): it is under the data
+    // dir too, and the incident is in it.
+    let (status, found) = server.call("GET", "/api/v1/search?q=Canary", &token, None);
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["total"], 1, "{found}");
     let output = server.stop();
+    assert!(inst.dir.join("index").is_dir());
     for canary in canaries {
         assert!(!output.contains(canary), "{canary} in the server output");
         let found = files_containing(&inst.dir, canary.as_bytes());

@@ -9,4 +9,5 @@ mod demo_generate;
 mod harness;
 mod import;
 mod keys;
+mod search;
 mod tamper;
