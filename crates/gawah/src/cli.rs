@@ -92,9 +92,53 @@ pub enum Command {
     /// The search index (derived from the database).
     #[command(subcommand)]
     Index(IndexCommand),
-    /// Exports for analysts.
+    /// Evidence bundles for legal mechanisms (`--case`), and exports for analysts
+    /// (`export incidents`). Every export is logged.
+    Export(ExportArgs),
+    /// Check an evidence bundle offline: every file's hash and commitment, every inclusion
+    /// proof, the checkpoint's signature, consistency with a checkpoint you trust. Exit 0 only
+    /// if all holds.
+    Verify {
+        /// The bundle (zip).
+        #[arg(value_name = "BUNDLE")]
+        bundle: PathBuf,
+        /// File holding the log's verifier key (`gawah log key` of the sender).
+        #[arg(long, value_name = "KEYFILE")]
+        key: PathBuf,
+        /// A checkpoint of the same log you already trust: the bundle's must be consistent.
+        #[arg(long, value_name = "TRUSTED")]
+        checkpoint: Option<PathBuf>,
+    },
+}
+
+/// What `gawah export` takes: a bundle's case, purpose and file, or a subcommand.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ExportArgs {
+    /// Another kind of export.
     #[command(subcommand)]
-    Export(ExportCommand),
+    pub what: Option<ExportCommand>,
+    /// The case whose evidence goes into the bundle.
+    #[arg(long = "case", value_name = "REF", required = true)]
+    pub case: Option<String>,
+    /// legal: originals byte for byte; public: redacted working copies only, no
+    /// confidential field.
+    #[arg(long, value_parser = ["legal", "public"], required = true)]
+    pub purpose: Option<String>,
+    /// The bundle to write (created; an existing file is not overwritten).
+    #[arg(long, value_name = "BUNDLE.zip", required = true)]
+    pub out: Option<PathBuf>,
+}
+
+/// A bundle's case, purpose and file.
+#[derive(Debug)]
+pub struct BundleArgs {
+    /// The case.
+    pub case: String,
+    /// `legal` or `public`.
+    pub purpose: String,
+    /// The bundle to write.
+    pub out: PathBuf,
 }
 
 /// What `gawah search` takes.

@@ -1,6 +1,7 @@
 //! One module per command; each returns an [`Outcome`] or an error for `main` to report.
 
 mod admin;
+mod bundle;
 mod demo;
 mod export;
 mod import;
@@ -49,7 +50,20 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Demo(c) => demo::run(g, c),
         Command::Search(a) => search::search(g, *a),
         Command::Index(c) => search::index(g, c),
-        Command::Export(c) => export::run(g, c),
+        Command::Export(a) => match (a.what, a.case, a.purpose, a.out) {
+            (Some(c), ..) => export::run(g, c),
+            (None, Some(case), Some(purpose), Some(out)) => {
+                bundle::export(g, crate::cli::BundleArgs { case, purpose, out })
+            }
+            _ => anyhow::bail!(
+                "give --case, --purpose and --out, or a subcommand such as `incidents`"
+            ),
+        },
+        Command::Verify {
+            bundle,
+            key,
+            checkpoint,
+        } => bundle::verify(g, &bundle, &key, checkpoint.as_deref()),
     }
 }
 

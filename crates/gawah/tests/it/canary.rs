@@ -2,133 +2,15 @@
 //! after it stops, no copy anywhere under the data dir nor in its log output, while an
 //! authorised member read each one back and each read grew the log.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Stdio};
+use serde_json::json;
 
-use serde_json::{Value, json};
-
-use crate::harness::{Instance, files_containing, gawah, s};
-
-/// A running `gawah serve`, stopped (and its output collected) by [`Server::stop`].
-struct Server {
-    child: Child,
-    addr: String,
-    stdout: String,
-}
-
-impl Server {
-    fn start(dir: &Path) -> Self {
-        let mut child = gawah()
-            .env("GAWAH_LOG", "debug")
-            .args(["serve", "--data-dir", s(dir), "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // Readiness: the line with the address, printed once the socket listens.
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut stdout = String::new();
-        let addr = loop {
-            let mut line = String::new();
-            assert!(
-                out.read_line(&mut line).unwrap() > 0,
-                "server exited: {stdout}"
-            );
-            stdout.push_str(&line);
-            if let Some(rest) = line.trim().strip_prefix("gawah is serving on http://") {
-                break rest.trim_end_matches('/').to_owned();
-            }
-        };
-        child.stdout = Some(out.into_inner());
-        Self {
-            child,
-            addr,
-            stdout,
-        }
-    }
-
-    /// One HTTP/1.1 request with a bearer token; the status and the JSON body.
-    fn call(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-        let mut conn = TcpStream::connect(&self.addr).unwrap();
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
-        write!(
-            conn,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        )
-        .unwrap();
-        let mut response = String::new();
-        conn.read_to_string(&mut response).unwrap();
-        let status: u16 = response[9..12].parse().unwrap();
-        let (_, payload) = response.split_once("\r\n\r\n").unwrap();
-        (status, serde_json::from_str(payload).unwrap_or(Value::Null))
-    }
-
-    /// SIGTERM, then everything it printed.
-    fn stop(mut self) -> String {
-        let pid = self.child.id().to_string();
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap();
-        let mut rest = String::new();
-        self.child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut rest)
-            .unwrap();
-        let mut err = String::new();
-        self.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
-        self.child.wait().unwrap();
-        format!("{}{rest}{err}", self.stdout)
-    }
-}
+use crate::harness::{Instance, Server, files_containing};
 
 #[test]
 fn no_canary_survives_on_disk_or_in_the_server_log() {
     let inst = Instance::new();
     inst.run(&["admin", "org", "add", "Canary Org"]).ok();
-    let mut add = gawah()
-        .args([
-            "admin",
-            "user",
-            "add",
-            "--username",
-            "doc",
-            "--role",
-            "documenter",
-        ])
-        .args([
-            "--org",
-            "Canary Org",
-            "--password-stdin",
-            "--data-dir",
-            s(&inst.dir),
-        ])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    add.stdin
-        .take()
-        .unwrap()
-        .write_all(b"a long test password\n")
-        .unwrap();
-    assert!(add.wait().unwrap().success());
-    let token = inst
-        .run(&["admin", "token", "create", "--username", "doc"])
-        .ok()
-        .stdout
-        .trim()
-        .to_owned();
+    let token = inst.member_token("Canary Org", "doc", "documenter");
 
     let server = Server::start(&inst.dir);
     let canaries = [

@@ -1,7 +1,9 @@
 //! A small harness: run the real binary on a fresh data dir and read what it says.
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value;
 
@@ -125,9 +127,137 @@ impl Instance {
         rusqlite::Connection::open(self.dir.join("gawah.db")).expect("open db")
     }
 
+    /// Adds a member with a password (through stdin) and returns a new API token of theirs.
+    pub fn member_token(&self, org: &str, username: &str, role: &str) -> String {
+        let mut add = gawah()
+            .args([
+                "admin",
+                "user",
+                "add",
+                "--username",
+                username,
+                "--role",
+                role,
+            ])
+            .args(["--org", org, "--password-stdin", "--data-dir", s(&self.dir)])
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        add.stdin
+            .take()
+            .unwrap()
+            .write_all(b"a long test password\n")
+            .unwrap();
+        assert!(add.wait().unwrap().success());
+        self.run(&["admin", "token", "create", "--username", username])
+            .ok()
+            .stdout
+            .trim()
+            .lines()
+            .last()
+            .unwrap()
+            .to_owned()
+    }
+
     /// Path of the blob with this hex SHA-256.
     pub fn blob_path(&self, sha: &str) -> PathBuf {
         self.dir.join("blobs/sha256").join(&sha[..2]).join(sha)
+    }
+}
+
+/// A running `gawah serve`, stopped (and its output collected) by [`Server::stop`].
+pub struct Server {
+    child: Child,
+    addr: String,
+    stdout: String,
+}
+
+impl Server {
+    pub fn start(dir: &Path) -> Self {
+        let mut child = gawah()
+            .env("GAWAH_LOG", "debug")
+            .args(["serve", "--data-dir", s(dir), "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Readiness: the line with the address, printed once the socket listens.
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut stdout = String::new();
+        let addr = loop {
+            let mut line = String::new();
+            assert!(
+                out.read_line(&mut line).unwrap() > 0,
+                "server exited: {stdout}"
+            );
+            stdout.push_str(&line);
+            if let Some(rest) = line.trim().strip_prefix("gawah is serving on http://") {
+                break rest.trim_end_matches('/').to_owned();
+            }
+        };
+        child.stdout = Some(out.into_inner());
+        Self {
+            child,
+            addr,
+            stdout,
+        }
+    }
+
+    /// One HTTP/1.1 request with a bearer token and a JSON body; the status and the JSON body.
+    pub fn call(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        self.send(method, path, token, "application/json", body.as_bytes())
+    }
+
+    /// One HTTP/1.1 request with a bearer token and any body; the status and the JSON body.
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> (u16, Value) {
+        let mut conn = TcpStream::connect(&self.addr).unwrap();
+        write!(
+            conn,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.addr,
+            body.len()
+        )
+        .unwrap();
+        conn.write_all(body).unwrap();
+        let mut response = Vec::new();
+        conn.read_to_end(&mut response).unwrap();
+        let response = String::from_utf8_lossy(&response);
+        let status: u16 = response[9..12].parse().unwrap();
+        let (_, payload) = response.split_once("\r\n\r\n").unwrap();
+        (status, serde_json::from_str(payload).unwrap_or(Value::Null))
+    }
+
+    /// SIGTERM, then everything it printed.
+    pub fn stop(mut self) -> String {
+        let pid = self.child.id().to_string();
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        let mut rest = String::new();
+        self.child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut rest)
+            .unwrap();
+        let mut err = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        self.child.wait().unwrap();
+        format!("{}{rest}{err}", self.stdout)
     }
 }
 

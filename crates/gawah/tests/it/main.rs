@@ -2,6 +2,7 @@
 //! crashes and bad input. One test binary; `harness` holds what they share.
 
 mod bad_input;
+mod bundle;
 mod canary;
 mod cli;
 mod crash;
