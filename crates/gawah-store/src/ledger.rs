@@ -87,6 +87,8 @@ pub struct SealedMeta {
 #[derive(Debug, Clone)]
 pub struct Staged {
     item: NewItem,
+    /// Further fields of its intake entry (tokens).
+    fields: Vec<(String, String)>,
 }
 
 /// Inputs staged into one blob batch, not yet durable; made durable and recorded together
@@ -96,9 +98,29 @@ pub struct IngestBatch {
     blobs: Box<dyn BlobBatch>,
     staged: Vec<Staged>,
     bytes: u64,
+    /// Further changes committed in the same transaction as the items.
+    also: Vec<Change>,
 }
 
 impl IngestBatch {
+    /// The inputs staged so far, in order.
+    pub fn staged(&self) -> &[Staged] {
+        &self.staged
+    }
+
+    /// Adds a field (a token, see `docs/LOG_ENTRIES.md`) to the intake entry of staged input
+    /// `i`; ignored if there is no such input.
+    pub fn annotate(&mut self, i: usize, key: &str, value: &str) {
+        if let Some(s) = self.staged.get_mut(i) {
+            s.fields.push((key.to_owned(), value.to_owned()));
+        }
+    }
+
+    /// A further change to commit in the same transaction, after the items.
+    pub fn also(&mut self, change: Change) {
+        self.also.push(change);
+    }
+
     /// Number of inputs staged.
     pub fn len(&self) -> usize {
         self.staged.len()
@@ -203,7 +225,10 @@ impl Ledger {
             let content = seal_from(input, inner, id, salt, key, progress).map_err(seal_err)?;
             let (content, blob) = content.commit()?;
             let item = self.sealed_item(content, blob, &meta)?;
-            return Ok(Staged { item });
+            return Ok(Staged {
+                item,
+                fields: Vec::new(),
+            });
         }
         let (id, salt) = self.new_ids()?;
         let sealed = self.seal_meta(INSTANCE_SCOPE, &id, &meta)?;
@@ -331,6 +356,7 @@ impl Ledger {
             blobs: self.blobs.batch()?,
             staged: Vec::new(),
             bytes: 0,
+            also: Vec::new(),
         })
     }
 
@@ -373,6 +399,7 @@ impl Ledger {
                     blob_sha256: Some(receipt.sha256),
                     confidential: true,
                 },
+                fields: Vec::new(),
             });
             return Ok(());
         }
@@ -393,7 +420,12 @@ impl Ledger {
     /// Batched steps 2 and 3: makes every blob of `batch` durable and in place, and only then
     /// records them all in one transaction. Returns (in staging order) once that is durable.
     pub fn commit_batch(&self, batch: IngestBatch) -> Result<Vec<IngestedItem>, LedgerError> {
-        let IngestBatch { blobs, staged, .. } = batch;
+        let IngestBatch {
+            blobs,
+            staged,
+            also,
+            ..
+        } = batch;
         let receipts = blobs.commit()?;
         // Every blob is durable under its key from here on.
         if receipts.len() != staged.len()
@@ -410,24 +442,38 @@ impl Ledger {
                 io::Error::other("the blob batch does not match the staged items"),
             )));
         }
-        self.commit_staged(staged)
+        self.commit_staged_with(staged, also)
     }
 
     /// Step 2: records staged blobs in one transaction. Returns once it is durable.
     pub fn commit_staged(&self, staged: Vec<Staged>) -> Result<Vec<IngestedItem>, LedgerError> {
+        self.commit_staged_with(staged, Vec::new())
+    }
+
+    /// Step 2 with further changes in the same transaction.
+    fn commit_staged_with(
+        &self,
+        staged: Vec<Staged>,
+        also: Vec<Change>,
+    ) -> Result<Vec<IngestedItem>, LedgerError> {
         let time = self.clock.now();
-        let changes: Vec<Change> = staged
+        let mut changes: Vec<Change> = staged
             .into_iter()
             .map(|s| {
                 let commitment = Commitment::new(&s.item.salt, &s.item.sha256);
-                let entry = LogEntry::new(time, &self.actor, Action::Intake, s.item.id.as_str())
-                    .with_commitment(commitment);
+                let mut entry =
+                    LogEntry::new(time, &self.actor, Action::Intake, s.item.id.as_str())
+                        .with_commitment(commitment);
+                for (k, v) in &s.fields {
+                    entry = entry.with_field(k, v);
+                }
                 Change {
                     record: RecordWrite::Item(s.item),
                     entry,
                 }
             })
             .collect();
+        changes.extend(also);
         let indexes = self.store.commit(&changes)?;
         Ok(changes
             .into_iter()
@@ -592,7 +638,18 @@ impl Staged {
                 blob_sha256: None,
                 confidential: false,
             },
+            fields: Vec::new(),
         }
+    }
+
+    /// The new item's id.
+    pub fn id(&self) -> &ItemId {
+        &self.item.id
+    }
+
+    /// SHA-256 of the staged content.
+    pub fn sha256(&self) -> Sha256Digest {
+        self.item.sha256
     }
 
     /// Size of the staged content.

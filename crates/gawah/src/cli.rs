@@ -359,6 +359,18 @@ pub enum ImportCommand {
     Incidents(ImportArgs),
     /// Edicts and accountability milestones.
     Edicts(ImportArgs),
+    /// An evidence bundle from another organisation's instance: verified first, then its
+    /// files (same SHA-256) and the bundle itself (the sender's proofs and custody) are taken
+    /// into custody, and the transfer is logged.
+    Bundle {
+        /// File holding the sender's verifier key; without it the key the bundle carries is
+        /// used, which proves only that the bundle is consistent with itself.
+        #[arg(long, value_name = "KEYFILE")]
+        key: Option<PathBuf>,
+        /// The bundle (zip).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 /// What `gawah import` takes.

@@ -58,6 +58,9 @@ pub fn run(g: &Global, cmd: ImportCommand) -> Result<Outcome> {
     let (kind, args) = match cmd {
         ImportCommand::Incidents(a) => (Kind::Incidents, a),
         ImportCommand::Edicts(a) => (Kind::Edicts, a),
+        ImportCommand::Bundle { key, file } => {
+            return super::exchange::import(g, &file, key.as_deref());
+        }
     };
     import(g, kind, &args)
 }

@@ -3,6 +3,7 @@
 mod admin;
 mod bundle;
 mod demo;
+mod exchange;
 mod export;
 mod import;
 mod ingest;

@@ -88,6 +88,61 @@ fn a_legal_bundle_verifies_offline_and_every_tampering_is_refused() {
         names.contains(&"statement.ogg") && names.contains(&"gate.jpg"),
         "{names:?}"
     );
+    // Exchange: another instance imports it (verified with the sender's key), keeps the
+    // files with their hashes, logs the transfer, and can hand them on in its own bundle.
+    let b = Instance::new();
+    let b_before = log_size(&b);
+    b.run(&["import", "bundle", "--key", s(&key), s(&bundle)])
+        .ok();
+    assert_eq!(
+        log_size(&b),
+        b_before + 4,
+        "the bundle, two files, the transfer"
+    );
+    let transfers: i64 = b
+        .db()
+        .query_row(
+            "SELECT count(*) FROM custody_events WHERE action = 'transfer'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(transfers, 1);
+    b.run(&["log", "verify"]).ok();
+    let b_key = b.tmp.path().join("b.key");
+    std::fs::write(&b_key, b.run(&["log", "key"]).ok().stdout).unwrap();
+    let onward = b.tmp.path().join("onward.zip");
+    b.run(&[
+        "export",
+        "--case",
+        "CASE-7",
+        "--purpose",
+        "legal",
+        "--out",
+        s(&onward),
+    ])
+    .ok();
+    crate::harness::run(&["verify", s(&onward), "--key", s(&b_key)]).ok();
+    let mut r2 =
+        gawah_bundle::BundleReader::open(&onward, &gawah_bundle::Limits::default()).unwrap();
+    let m2 =
+        gawah_bundle::Manifest::parse(&r2.read_bounded("manifest.json", 1 << 20).unwrap()).unwrap();
+    let mut hashes: Vec<&str> = m2.items.iter().map(|i| i.sha256.as_str()).collect();
+    hashes.sort();
+    let mut sent: Vec<&str> = manifest.items.iter().map(|i| i.sha256.as_str()).collect();
+    sent.push(
+        m2.items
+            .iter()
+            .find(|i| i.metadata.get("file_name").and_then(|n| n.as_str()) == Some("case-7.zip"))
+            .map(|i| i.sha256.as_str())
+            .unwrap(),
+    );
+    sent.sort();
+    assert_eq!(
+        hashes, sent,
+        "the same files, and the sender's bundle itself"
+    );
+
     // Tampering: one byte of the archive, another log's key.
     let mut bytes = std::fs::read(&bundle).unwrap();
     let at = bytes
@@ -98,6 +153,14 @@ fn a_legal_bundle_verifies_offline_and_every_tampering_is_refused() {
     let tampered = inst.tmp.path().join("tampered.zip");
     std::fs::write(&tampered, &bytes).unwrap();
     crate::harness::run(&["verify", s(&tampered), "--key", s(&key)]).fails(1, "");
+    let b_size = log_size(&b);
+    b.run(&["import", "bundle", "--key", s(&key), s(&tampered)])
+        .fails(1, "nothing was imported");
+    assert_eq!(
+        log_size(&b),
+        b_size,
+        "a bundle that does not verify leaves no trace"
+    );
     let other = Instance::new();
     let other_key = other.tmp.path().join("other.key");
     std::fs::write(&other_key, other.run(&["log", "key"]).ok().stdout).unwrap();
