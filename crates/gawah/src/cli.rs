@@ -128,6 +128,10 @@ pub struct ExportArgs {
     /// The bundle to write (created; an existing file is not overwritten).
     #[arg(long, value_name = "BUNDLE.zip", required = true)]
     pub out: Option<PathBuf>,
+    /// Include a consistency proof from this earlier tree size (the size of a checkpoint the
+    /// recipient already holds), so that `gawah verify --checkpoint` can check it.
+    #[arg(long, value_name = "SIZE")]
+    pub since: Option<u64>,
 }
 
 /// A bundle's case, purpose and file.
@@ -139,6 +143,8 @@ pub struct BundleArgs {
     pub purpose: String,
     /// The bundle to write.
     pub out: PathBuf,
+    /// A tree size to prove consistency from.
+    pub since: Option<u64>,
 }
 
 /// What `gawah search` takes.

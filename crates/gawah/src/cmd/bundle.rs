@@ -23,7 +23,7 @@ use gawah_bundle::{
     BundleWriter, DerivedFrom, Item, Manifest, Policy, ProvenEntry, Purpose, readme_text,
 };
 use gawah_core::{Action, LogEntry};
-use gawah_log::inclusion_proof;
+use gawah_log::{consistency_proof, inclusion_proof, tree_root};
 use gawah_store::sqlite::OpenMode;
 use gawah_store::store::ItemRecord;
 use gawah_store::{Change, Ledger, RecordWrite};
@@ -135,7 +135,12 @@ fn custody_record(index: u64, bytes: &[u8]) -> Result<Value> {
 
 /// Writes the bundle.
 pub fn export(g: &Global, args: BundleArgs) -> Result<Outcome> {
-    let BundleArgs { case, purpose, out } = args;
+    let BundleArgs {
+        case,
+        purpose,
+        out,
+        since,
+    } = args;
     let purpose = match purpose.as_str() {
         "legal" => Purpose::Legal,
         _ => Purpose::Public,
@@ -158,6 +163,23 @@ pub fn export(g: &Global, args: BundleArgs) -> Result<Outcome> {
     }
     let checkpoint = ledger.checkpoint()?;
     let size = checkpoint.size;
+    let consistency = match since {
+        None => None,
+        Some(from) if from == 0 || from > size => {
+            bail!("--since {from}: give the size of an earlier checkpoint, 1 to {size}")
+        }
+        Some(from) if from == size => None,
+        Some(from) => {
+            let store = ledger.store.as_ref();
+            Some(gawah_bundle::ConsistencyJson::new(
+                from,
+                size,
+                &tree_root(from, &store)?,
+                &checkpoint.root,
+                &consistency_proof(from, size, &store)?,
+            ))
+        }
+    };
     let mut manifest = Manifest::new(
         ledger.origin(),
         purpose,
@@ -249,7 +271,10 @@ pub fn export(g: &Global, args: BundleArgs) -> Result<Outcome> {
     }
     proven.sort_by_key(|p| p.index);
     let key = ledger.verifier_key();
-    writer.add_log(&checkpoint.note, &key, &proven, None)?;
+    if consistency.is_some() {
+        manifest.consistency = Some(gawah_bundle::CONSISTENCY.to_owned());
+    }
+    writer.add_log(&checkpoint.note, &key, &proven, consistency.as_ref())?;
     writer.add_bytes(gawah_bundle::MANIFEST, &manifest.to_json())?;
     writer.add_bytes(gawah_bundle::README, readme_text(&manifest).as_bytes())?;
     writer.add_bytes(

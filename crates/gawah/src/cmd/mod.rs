@@ -53,9 +53,15 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Index(c) => search::index(g, c),
         Command::Export(a) => match (a.what, a.case, a.purpose, a.out) {
             (Some(c), ..) => export::run(g, c),
-            (None, Some(case), Some(purpose), Some(out)) => {
-                bundle::export(g, crate::cli::BundleArgs { case, purpose, out })
-            }
+            (None, Some(case), Some(purpose), Some(out)) => bundle::export(
+                g,
+                crate::cli::BundleArgs {
+                    case,
+                    purpose,
+                    out,
+                    since: a.since,
+                },
+            ),
             _ => anyhow::bail!(
                 "give --case, --purpose and --out, or a subcommand such as `incidents`"
             ),

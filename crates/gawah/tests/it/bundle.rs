@@ -277,3 +277,69 @@ fn a_public_bundle_holds_redacted_copies_only_and_verifies() {
     assert!(it.metadata.get("file_name").is_none());
     inst.run(&["log", "verify"]).ok();
 }
+
+/// A checkpoint the recipient got earlier: the bundle proves the log grew from it (with
+/// `--since`), and without that proof the verifier does not take consistency on trust.
+#[test]
+fn a_bundle_proves_consistency_with_an_earlier_trusted_checkpoint() {
+    let (inst, key, _) = setup();
+    let trusted = inst.tmp.path().join("trusted.checkpoint");
+    std::fs::write(&trusted, inst.run(&["log", "checkpoint"]).ok().stdout).unwrap();
+    let size = log_size(&inst).to_string();
+    let more = write(&inst.input_dir(), "later.txt", b"a later file");
+    inst.run(&["ingest", "--case", "CASE-7", s(&more)]).ok();
+    let with = inst.tmp.path().join("with.zip");
+    inst.run(&[
+        "export",
+        "--case",
+        "CASE-7",
+        "--purpose",
+        "legal",
+        "--out",
+        s(&with),
+        "--since",
+        &size,
+    ])
+    .ok();
+    crate::harness::run(&[
+        "verify",
+        s(&with),
+        "--key",
+        s(&key),
+        "--checkpoint",
+        s(&trusted),
+    ])
+    .ok();
+    let without = inst.tmp.path().join("without.zip");
+    inst.run(&[
+        "export",
+        "--case",
+        "CASE-7",
+        "--purpose",
+        "legal",
+        "--out",
+        s(&without),
+    ])
+    .ok();
+    crate::harness::run(&[
+        "verify",
+        s(&without),
+        "--key",
+        s(&key),
+        "--checkpoint",
+        s(&trusted),
+    ])
+    .fails(1, "");
+    inst.run(&[
+        "export",
+        "--case",
+        "CASE-7",
+        "--purpose",
+        "legal",
+        "--out",
+        s(&inst.tmp.path().join("x.zip")),
+        "--since",
+        "999999",
+    ])
+    .fails(2, "--since");
+}
