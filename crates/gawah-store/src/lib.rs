@@ -34,9 +34,11 @@ mod sqlite_keys;
 mod sqlite_people;
 mod sqlite_records;
 mod sqlite_uploads;
+mod sqlite_vocab;
 pub mod store;
 pub mod vault;
 pub mod verify;
+pub mod vocab;
 
 pub use blob::{BlobError, BlobReceipt, BlobStore, BlobWriter};
 pub use blob_local::LocalBlobStore;

@@ -265,6 +265,7 @@ pub trait RecordStore:
     + DerivativeStore
     + crate::intake::IntakeStore
     + crate::analysis::AnalysisStore
+    + crate::vocab::VocabStore
 {
     /// Every organisation.
     fn orgs(&self) -> Result<Vec<OrgRow>, StoreError>;

@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_log_nodes_from_level_4.sql"),
     include_str!("migrations/0006_incident_counts.sql"),
     include_str!("migrations/0007_incident_links.sql"),
+    include_str!("migrations/0008_vocabularies.sql"),
 ];
 /// The newest schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -199,6 +199,8 @@ pub enum RecordWrite {
     SubmissionStatus(crate::intake::SubmissionStatusWrite),
     /// Two incidents an analyst judged to be reports of the same event.
     IncidentLink(crate::analysis::LinkWrite),
+    /// A version of a vocabulary term of an organisation.
+    Vocab(crate::vocab::VocabWrite),
 }
 
 /// One state change: a record write and the entry that logs it, committed together.

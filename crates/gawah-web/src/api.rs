@@ -289,6 +289,20 @@ pub fn routes() -> (Router<Arc<AppState>>, Vec<RouteDoc>) {
     let r = add(
         r,
         &mut docs,
+        "/api/v1/vocabularies",
+        get(crate::vocab::api_list),
+        &[openapi::VOCABULARIES_GET],
+    );
+    let r = add(
+        r,
+        &mut docs,
+        "/api/v1/vocabularies/{vocab}",
+        axum::routing::post(crate::vocab::api_save),
+        &[openapi::VOCABULARY_POST],
+    );
+    let r = add(
+        r,
+        &mut docs,
         "/api/openapi.json",
         get(openapi_json),
         &[openapi::OPENAPI_GET],

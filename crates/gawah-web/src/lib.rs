@@ -45,6 +45,7 @@ pub mod search;
 pub mod state;
 pub mod testimonies;
 mod upload;
+pub mod vocab;
 
 use std::sync::Arc;
 

@@ -255,6 +255,22 @@ pub const ACCESS_GET: RouteDoc = op(
     None,
     (200, "AccessReport"),
 );
+/// `GET /api/v1/vocabularies`.
+pub const VOCABULARIES_GET: RouteDoc = op(
+    "get",
+    "The organisation's vocabularies with their labels in en, fa and ps: its perpetrator institutions (retired ones included, `active` false), and every key of the fixed vocabularies `violation_type` and `verification_status` with the organisation's label overrides (`null`: the default) and the labels in effect",
+    true,
+    None,
+    (200, "VocabularyList"),
+);
+/// `POST /api/v1/vocabularies/{vocab}`.
+pub const VOCABULARY_POST: RouteDoc = op(
+    "post",
+    "Admins: add or change a term of `institution`, or override the labels of a key of `violation_type` or `verification_status` (their keys are fixed: they are the values of `violation_types` and `verification_status`, the charts' and the public figures' domains; they cannot be added, retired or deleted). Give `version` (0 for a new term) to be refused with 409 if someone changed it meanwhile. Each change is one logged entry (`create` or `update`, subject `vocab:<org>:<vocab>:<key>`) committing to the term; an unchanged term logs nothing (`changed` false). 404 for an unknown vocabulary",
+    true,
+    Some("VocabularyTermInput"),
+    (200, "VocabularyTerm"),
+);
 /// `GET /api/openapi.json`.
 pub const OPENAPI_GET: RouteDoc = op("get", "This document", false, None, (200, "OpenApi"));
 /// `GET /api/v1/submissions`.
@@ -339,6 +355,9 @@ fn operation(d: &RouteDoc) -> Value {
     if d.path.contains("{id}") {
         o["parameters"] =
             json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]);
+    }
+    if d.path.contains("{vocab}") {
+        o["parameters"] = json!([{"name": "vocab", "in": "path", "required": true, "schema": {"type": "string", "enum": ["institution", "violation_type", "verification_status"]}}]);
     }
     o
 }
@@ -493,7 +512,7 @@ pub fn document(routes: &[RouteDoc]) -> Value {
             }
         }
     });
-    for more in [submission_schemas(), search_schemas()] {
+    for more in [submission_schemas(), search_schemas(), vocab_schemas()] {
         if let (Value::Object(schemas), Value::Object(more)) =
             (&mut doc["components"]["schemas"], more)
         {
@@ -534,5 +553,38 @@ fn search_schemas() -> Value {
         }},
         "LinkInput": {"type": "object", "required": ["other"], "additionalProperties": false, "properties": {"other": {"type": "string"}}},
         "Link": {"type": "object", "properties": {"other": {"type": "string"}, "kind": {"type": "string"}, "log_index": {"type": "integer"}}}
+    })
+}
+
+/// Schemas of the vocabularies.
+fn vocab_schemas() -> Value {
+    let label =
+        json!({"type": ["string", "null"], "maxLength": 120, "x-classification": "internal"});
+    let term = json!({"type": "object", "required": ["vocab", "key", "active", "labels", "version"], "properties": {
+        "vocab": {"type": "string", "enum": ["institution", "violation_type", "verification_status"]},
+        "key": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,47}$", "description": "What incidents and the API store"},
+        "active": {"type": "boolean", "description": "Offered for new incidents; a retired institution still names what older incidents recorded"},
+        "en": label, "fa": label, "ps": label,
+        "labels": {"type": "object", "description": "The label in effect in each language", "properties": {
+            "en": {"type": "string"}, "fa": {"type": "string"}, "ps": {"type": "string"}
+        }},
+        "version": {"type": "integer", "description": "0: never changed"},
+        "log_index": {"type": ["integer", "null"], "description": "The entry of the current version"},
+        "changed": {"type": "boolean", "description": "In answer to a POST: whether a new version was logged"}
+    }});
+    let list = json!({"type": "array", "items": {"$ref": "#/components/schemas/VocabularyTerm"}});
+    json!({
+        "VocabularyTerm": term,
+        "VocabularyList": {"type": "object", "properties": {"vocabularies": {"type": "object", "properties": {
+            "institution": list, "violation_type": list, "verification_status": list
+        }}}},
+        "VocabularyTermInput": {"type": "object", "required": ["key"], "additionalProperties": false, "properties": {
+            "key": {"type": "string"},
+            "en": {"type": ["string", "null"], "description": "Required for an institution; for a fixed vocabulary an override (empty or null: the default)"},
+            "fa": {"type": ["string", "null"]},
+            "ps": {"type": ["string", "null"]},
+            "active": {"type": "boolean", "description": "false retires an institution; default true"},
+            "version": {"type": "integer", "description": "The version the change is based on; 0 for a new term"}
+        }}
     })
 }

@@ -24,11 +24,12 @@ use gawah_core::edict::Edict;
 use gawah_core::vocab::PROVINCES;
 use gawah_store::records::IncidentRow;
 
-use super::{Page, error_page, perpetrator_label, province_label, render};
+use super::{Page, error_page, province_label, render};
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::i18n::Tr;
 use crate::state::{AppState, blocking};
+use crate::vocab::OrgLabels;
 
 /// The charts, by the name their files carry.
 const CHARTS: [&str; 4] = ["monthly", "provinces", "edicts", "perpetrators"];
@@ -104,7 +105,8 @@ struct Chart {
     rows: Vec<Vec<String>>,
 }
 
-fn chart(name: &str, tr: &Tr, c: &Counts, edicts: &[Edict]) -> Option<Chart> {
+fn chart(name: &str, labels: &OrgLabels, c: &Counts, edicts: &[Edict]) -> Option<Chart> {
+    let tr = labels.tr();
     let lang = tr.code();
     let edict_title = |id: &str| {
         edicts.iter().find(|e| e.id == id).map_or_else(
@@ -125,7 +127,7 @@ fn chart(name: &str, tr: &Tr, c: &Counts, edicts: &[Edict]) -> Option<Chart> {
                     })
                 })
                 .collect();
-            let domain_labels = Domain::ALL.map(|d| tr.t(&format!("domain-{}", d.as_str())));
+            let domain_labels = Domain::ALL.map(|d| labels.domain(d.as_str()));
             let month_names = std::array::from_fn(|i| tr.t(&format!("month-{}", i + 1)));
             let chart = MonthlyChart {
                 text: text(tr, name),
@@ -196,7 +198,7 @@ fn chart(name: &str, tr: &Tr, c: &Counts, edicts: &[Edict]) -> Option<Chart> {
             let (source, label): (&BTreeMap<String, u64>, &Labeller) = if name == "edicts" {
                 (&c.edicts, &edict_title)
             } else {
-                (&c.perpetrators, &|p: &str| perpetrator_label(p, lang))
+                (&c.perpetrators, &|p: &str| labels.perpetrator(p))
             };
             let all = ranked(source);
             let chart = BarChart {
@@ -236,13 +238,23 @@ fn chart(name: &str, tr: &Tr, c: &Counts, edicts: &[Edict]) -> Option<Chart> {
     }
 }
 
+/// The counts, the edicts and the organisation's labels. A perpetrator is counted by the
+/// institution it names, so its key and its English label make one bar.
 async fn load(
     state: &Arc<AppState>,
     org: gawah_core::OrgId,
-) -> Result<(Counts, Vec<Edict>), AppError> {
+    tr: Tr,
+) -> Result<(Counts, Vec<Edict>, OrgLabels), AppError> {
     blocking(state, move |s| {
         let rows = s.ledger.store.org_incidents(&org)?;
-        Ok((Counts::of(&rows), s.ledger.store.edicts()?))
+        let labels = OrgLabels::load(s, &org, tr)?;
+        let mut counts = Counts::of(&rows);
+        let mut perpetrators = BTreeMap::new();
+        for (p, n) in std::mem::take(&mut counts.perpetrators) {
+            *perpetrators.entry(labels.perpetrator_key(&p)).or_default() += n;
+        }
+        counts.perpetrators = perpetrators;
+        Ok((counts, s.ledger.store.edicts()?, labels))
     })
     .await
 }
@@ -259,14 +271,14 @@ async fn page(ctx: Ctx, State(state): State<Arc<AppState>>) -> Response {
     let Some(m) = ctx.member.clone() else {
         return Redirect::to("/login").into_response();
     };
-    let (counts, edicts) = match load(&state, m.org).await {
+    let (counts, edicts, labels) = match load(&state, m.org, ctx.tr).await {
         Ok(r) => r,
         Err(e) => return error_page(&ctx, &e),
     };
     let charts = CHARTS
         .iter()
         .filter_map(|name| {
-            let c = chart(name, &ctx.tr, &counts, &edicts)?;
+            let c = chart(name, &labels, &counts, &edicts)?;
             Some((*name, ctx.tr.t(&format!("analysis-{name}")), c.svg))
         })
         .collect();
@@ -288,8 +300,8 @@ async fn download(
         if !CHARTS.contains(&name) || !["svg", "png", "csv"].contains(&ext) {
             return Err(AppError::NotFound);
         }
-        let (counts, edicts) = load(&state, m.org).await?;
-        let c = chart(name, &ctx.tr, &counts, &edicts).ok_or(AppError::NotFound)?;
+        let (counts, edicts, labels) = load(&state, m.org, ctx.tr).await?;
+        let c = chart(name, &labels, &counts, &edicts).ok_or(AppError::NotFound)?;
         let filename = format!("gawah-{name}-{}.{ext}", ctx.tr.code());
         let (mime, body) = match ext {
             "svg" => ("image/svg+xml", c.svg.into_bytes()),

@@ -22,6 +22,7 @@ use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::records;
 use crate::state::{AppState, blocking};
+use crate::vocab::OrgLabels;
 
 const PAGE_SIZE: u64 = 50;
 /// Bytes per request of the upload script: small enough to lose little when a slow link
@@ -64,18 +65,18 @@ async fn list(
     };
     let offset = q.offset.unwrap_or(0);
     let org = m.org.clone();
+    let tr = ctx.tr;
     let found = blocking(&state, move |s| {
-        Ok(s.ledger.store.incidents(
-            &org,
-            &IncidentQuery {
-                offset,
-                limit: PAGE_SIZE,
-                ..Default::default()
-            },
-        )?)
+        let q = IncidentQuery {
+            offset,
+            limit: PAGE_SIZE,
+            ..Default::default()
+        };
+        let labels = OrgLabels::load(s, &org, tr)?;
+        Ok((s.ledger.store.incidents(&org, &q)?, labels))
     })
     .await;
-    let (rows, total) = match found {
+    let ((rows, total), labels) = match found {
         Ok(r) => r,
         Err(e) => return error_page(&ctx, &e),
     };
@@ -87,9 +88,7 @@ async fn list(
             title: r.incident.title,
             date: r.incident.date,
             province: province_label(&r.incident.province, ctx.tr.code()),
-            status: ctx
-                .tr
-                .t(&format!("status-{}", r.incident.verification_status)),
+            status: labels.status(&r.incident.verification_status),
         })
         .collect();
     let page = ListPage {
@@ -118,6 +117,8 @@ struct FormPage {
     reliability: Vec<&'static str>,
     edicts: Vec<(String, String)>,
     can_analyse: bool,
+    /// The organisation's active perpetrator institutions: (key, label).
+    institutions: Vec<(String, String)>,
 }
 
 impl FormPage {
@@ -138,6 +139,17 @@ impl FormPage {
     fn field_label(&self, field: &str) -> String {
         self.page.tr.t(&format!("field-{field}"))
     }
+    /// One input per recorded perpetrator and two empty ones (three at least), each offering
+    /// the institutions and taking free text.
+    fn perpetrator_fields(&self) -> Vec<&str> {
+        let mut fields: Vec<&str> = self.input.perpetrators.iter().map(String::as_str).collect();
+        fields.push("");
+        fields.push("");
+        while fields.len() < 3 {
+            fields.push("");
+        }
+        fields
+    }
     fn credibility(&self) -> String {
         self.input
             .source_credibility
@@ -154,7 +166,14 @@ async fn form_page(
     version: u64,
     errors: Vec<FieldError>,
 ) -> Response {
-    let edicts = match blocking(state, |s| Ok(s.ledger.store.edicts()?)).await {
+    let Some(org) = ctx.member.as_ref().map(|m| m.org.clone()) else {
+        return Redirect::to("/login").into_response();
+    };
+    let tr = ctx.tr;
+    let found = blocking(state, move |s| {
+        Ok((s.ledger.store.edicts()?, OrgLabels::load(s, &org, tr)?))
+    });
+    let (edicts, labels) = match found.await {
         Ok(e) => e,
         Err(e) => return error_page(ctx, &e),
     };
@@ -176,7 +195,7 @@ async fn form_page(
             .collect(),
         types: VIOLATION_TYPES
             .iter()
-            .map(|t| (*t, ctx.tr.t(&format!("domain-{t}"))))
+            .map(|t| (*t, labels.domain(t)))
             .collect(),
         precisions: DATE_PRECISIONS
             .iter()
@@ -184,8 +203,9 @@ async fn form_page(
             .collect(),
         statuses: VERIFICATION_STATUSES
             .iter()
-            .map(|p| (*p, ctx.tr.t(&format!("status-{p}"))))
+            .map(|p| (*p, labels.status(p)))
             .collect(),
+        institutions: labels.offered_institutions(),
         reliability: RELIABILITY.to_vec(),
         can_analyse: ctx.member.as_ref().is_some_and(|m| m.role.can_analyse()),
         edicts: edicts
@@ -230,7 +250,8 @@ fn input_from(pairs: &[(String, String)]) -> (IncidentInput, String, u64, Vec<Fi
             "date_precision" => input.date_precision = opt(v),
             "province" => input.province = v.clone(),
             "violation_types" => input.violation_types.push(v.clone()),
-            "perpetrators" => input.perpetrators = v.lines().map(str::to_owned).collect(),
+            // One per field of the form (older clients: one per line of one field).
+            "perpetrators" => input.perpetrators.extend(v.lines().map(str::to_owned)),
             "exact_location" => input.exact_location = opt(v),
             "source_reliability" => input.source_reliability = opt(v),
             "source_credibility" if !v.is_empty() => {
@@ -402,6 +423,8 @@ struct ShowPage {
     province: String,
     status: String,
     types: Vec<String>,
+    /// The perpetrators, institutions by their label.
+    perpetrators: Vec<String>,
     edicts: Vec<(String, String)>,
     history: Vec<HistoryLine>,
     version: u64,
@@ -453,6 +476,7 @@ async fn show_page(ctx: Ctx, state: Arc<AppState>, id: String, reveal: bool) -> 
         return Redirect::to("/login").into_response();
     };
     let can_reveal = m.role.can_read_confidential();
+    let tr = ctx.tr;
     let found = blocking(&state, move |s| {
         let row = if reveal {
             records::read_revealed(s, &m, &id)?
@@ -489,17 +513,18 @@ async fn show_page(ctx: Ctx, state: Arc<AppState>, id: String, reveal: bool) -> 
             .collect::<std::collections::HashMap<_, _>>();
         let testimonies = s.ledger.store.incident_testimonies(&row.org, &row.id)?;
         let links = crate::redact::item_links(s, &m, &evidence)?;
+        let labels = OrgLabels::load(s, &m.org, tr)?;
         Ok((
             row,
             custody,
-            edicts,
+            (edicts, labels),
             members,
             (evidence, testimonies, links),
             file_names,
         ))
     })
     .await;
-    let (row, custody, edicts, members, (evidence, testimonies, mut links), file_names) =
+    let (row, custody, (edicts, labels), members, (evidence, testimonies, mut links), file_names) =
         match found {
             Ok(r) => r,
             Err(e) => return error_page(&ctx, &e),
@@ -516,11 +541,12 @@ async fn show_page(ctx: Ctx, state: Arc<AppState>, id: String, reveal: bool) -> 
         date: dual_date(&i.date, lang),
         precision: ctx.tr.t(&format!("precision-{}", i.date_precision)),
         province: province_label(&i.province, lang),
-        status: ctx.tr.t(&format!("status-{}", i.verification_status)),
-        types: i
-            .violation_types
+        status: labels.status(&i.verification_status),
+        types: i.violation_types.iter().map(|t| labels.domain(t)).collect(),
+        perpetrators: i
+            .perpetrators
             .iter()
-            .map(|t| ctx.tr.t(&format!("domain-{t}")))
+            .map(|p| labels.perpetrator(p))
             .collect(),
         edicts: edicts
             .iter()

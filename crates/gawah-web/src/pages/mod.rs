@@ -12,6 +12,7 @@ mod redact;
 mod search;
 mod submit;
 mod testimonies;
+mod vocab;
 
 use std::sync::Arc;
 
@@ -226,6 +227,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(search::routes())
         .merge(analysis::routes())
         .merge(access::routes())
+        .merge(vocab::routes())
         .route(
             "/assets/fonts/vazirmatn-variable.woff2",
             axum::routing::get(font),

@@ -13,12 +13,12 @@ use gawah_core::IncidentId;
 use serde::Deserialize;
 
 use super::public::dual_date;
-use super::{Page, error_page, perpetrator_label, province_label, render};
+use super::{Page, error_page, province_label, render};
 use crate::ctx::Ctx;
 use crate::error::AppError;
-use crate::i18n::Tr;
 use crate::search::{self, Params, Suggestion};
 use crate::state::{AppState, blocking};
+use crate::vocab::OrgLabels;
 
 /// One result.
 struct Hit {
@@ -79,14 +79,21 @@ const FACET_ORDER: [&str; 8] = [
 /// Values shown per facet.
 const FACET_VALUES: usize = 12;
 
-/// A facet value as people read it.
-fn facet_label(tr: &Tr, facet: &str, value: &str, edicts: &BTreeMap<String, String>) -> String {
+/// A facet value as people read it (types, statuses and institutions by the organisation's
+/// labels).
+fn facet_label(
+    labels: &OrgLabels,
+    facet: &str,
+    value: &str,
+    edicts: &BTreeMap<String, String>,
+) -> String {
+    let tr = labels.tr();
     match facet {
         "province" => province_label(value, tr.code()),
-        "violation_type" => tr.t(&format!("domain-{value}")),
-        "status" => tr.t(&format!("status-{value}")),
+        "violation_type" => labels.domain(value),
+        "status" => labels.status(value),
         "language" => tr.t(&format!("language-{value}")),
-        "perpetrator" => perpetrator_label(value, tr.code()),
+        "perpetrator" => labels.perpetrator(value),
         "edict" => edicts
             .get(value)
             .map_or_else(|| value.to_owned(), |t| format!("{value} · {t}")),
@@ -111,8 +118,10 @@ async fn page(ctx: Ctx, State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
     let result = match query {
         Ok(q) => {
             let q2 = q.clone();
+            let (org, tr) = (m.org.clone(), ctx.tr);
             blocking(&state, move |s| {
-                Ok((search::run(s, &q2)?, s.ledger.store.edicts()?))
+                let labels = OrgLabels::load(s, &org, tr)?;
+                Ok((search::run(s, &q2)?, s.ledger.store.edicts()?, labels))
             })
             .await
             .map(|r| (q, r))
@@ -139,7 +148,7 @@ async fn page(ctx: Ctx, State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
         next: None,
         error: None,
     };
-    let (q, (results, edicts)) = match result {
+    let (q, (results, edicts, labels)) = match result {
         Ok(r) => r,
         Err(AppError::BadRequest(message)) => {
             view.error = Some(message);
@@ -165,10 +174,10 @@ async fn page(ctx: Ctx, State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
             types: h
                 .violation_types
                 .iter()
-                .map(|t| ctx.tr.t(&format!("domain-{t}")))
+                .map(|t| labels.domain(t))
                 .collect::<Vec<_>>()
                 .join(", "),
-            status: ctx.tr.t(&format!("status-{}", h.verification_status)),
+            status: labels.status(&h.verification_status),
         })
         .collect();
     for name in FACET_ORDER {
@@ -196,7 +205,7 @@ async fn page(ctx: Ctx, State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
                     (params.toggled(key, v), params.has(key, v))
                 };
                 FacetValue {
-                    label: facet_label(&ctx.tr, name, v, &edicts),
+                    label: facet_label(&labels, name, v, &edicts),
                     count: *n,
                     href,
                     chosen,

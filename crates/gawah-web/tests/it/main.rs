@@ -12,3 +12,4 @@ mod redact;
 mod sealing;
 mod search;
 mod upload;
+mod vocab;
