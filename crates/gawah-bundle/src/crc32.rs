@@ -6,10 +6,29 @@
 //! disagree with its contents before any SHA-256 is compared. The cryptographic checks are
 //! the SHA-256 hashes, the commitments and the signed log.
 //!
+//! # How it is computed
+//!
 //! "Slicing by 8": eight tables of 256 entries, built at compile time, process eight bytes
-//! per step, several times faster than one byte at a time on large media files.
+//! per step. One step depends on the previous one, so on its own a single stream waits on
+//! memory latency most of the time. Large inputs are therefore cut into blocks of
+//! 4 × [`LANE`] bytes, and the four lanes of a block are run as four independent CRCs in
+//! the same loop (the processor overlaps them), then joined:
+//!
+//! The CRC register (before the final XOR) is linear over GF(2): running it over
+//! `A ‖ B` from the register value `r` gives `r·x^(8·|A ‖ B|) + crc₀(A)·x^(8·|B|) + crc₀(B)`
+//! modulo the polynomial, where `crc₀` is the register run from 0. So the lanes after the
+//! first start from 0, and each join multiplies by the constant `x^(8·LANE) mod P`
+//! ([`multiply`], the textbook shift-and-add product, as in zlib's `crc32_combine`). The
+//! tests compare every path with the bit-at-a-time definition.
+//!
+//! No unsafe code and no processor-specific instruction: about twice the speed of plain
+//! slicing by 8, enough for the verifier to run it on a second thread next to SHA-256
+//! without slowing it down.
 
 const POLY: u32 = 0xEDB8_8320;
+
+/// Bytes per lane in the four-lane loop; a block is four lanes.
+const LANE: usize = 4096;
 
 const fn make_tables() -> [[u32; 256]; 8] {
     let mut tables = [[0u32; 256]; 8];
@@ -43,6 +62,97 @@ const fn make_tables() -> [[u32; 256]; 8] {
 
 static TABLES: [[u32; 256]; 8] = make_tables();
 
+/// `a · b mod P` in the reflected bit order of the CRC (bit 31 is x⁰).
+const fn multiply(a: u32, mut b: u32) -> u32 {
+    let mut product = 0u32;
+    let mut m = 1u32 << 31;
+    while m != 0 {
+        if a & m != 0 {
+            product ^= b;
+        }
+        b = if b & 1 == 1 { (b >> 1) ^ POLY } else { b >> 1 };
+        m >>= 1;
+    }
+    product
+}
+
+/// `x^(8·n) mod P`: the factor that moves a register value past `n` bytes of zeros.
+const fn x_pow_8n(mut n: u64) -> u32 {
+    let mut result = 1u32 << 31; // x⁰
+    let mut square = 1u32 << 23; // x⁸
+    while n > 0 {
+        if n & 1 == 1 {
+            result = multiply(result, square);
+        }
+        square = multiply(square, square);
+        n >>= 1;
+    }
+    result
+}
+
+/// `x^(8·LANE) mod P`.
+const LANE_SHIFT: u32 = x_pow_8n(LANE as u64);
+
+/// One slicing-by-8 step: the register after the eight bytes of `word` (little-endian).
+#[inline(always)]
+fn step(crc: u32, word: u64) -> u32 {
+    let t = &TABLES;
+    let lo = crc ^ word as u32;
+    let hi = (word >> 32) as u32;
+    t[7][(lo & 0xFF) as usize]
+        ^ t[6][((lo >> 8) & 0xFF) as usize]
+        ^ t[5][((lo >> 16) & 0xFF) as usize]
+        ^ t[4][(lo >> 24) as usize]
+        ^ t[3][(hi & 0xFF) as usize]
+        ^ t[2][((hi >> 8) & 0xFF) as usize]
+        ^ t[1][((hi >> 16) & 0xFF) as usize]
+        ^ t[0][(hi >> 24) as usize]
+}
+
+fn word(bytes: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(bytes);
+    u64::from_le_bytes(w)
+}
+
+/// Slicing by 8 over one stream, then byte by byte.
+fn sliced(mut crc: u32, data: &[u8]) -> u32 {
+    let mut words = data.chunks_exact(8);
+    for w in &mut words {
+        crc = step(crc, word(w));
+    }
+    for &b in words.remainder() {
+        crc = (crc >> 8) ^ TABLES[0][((crc ^ u32::from(b)) & 0xFF) as usize];
+    }
+    crc
+}
+
+/// Four lanes at a time over whole blocks, then [`sliced`] over the rest.
+fn update(mut crc: u32, data: &[u8]) -> u32 {
+    let mut blocks = data.chunks_exact(4 * LANE);
+    for block in &mut blocks {
+        let (l0, rest) = block.split_at(LANE);
+        let (l1, rest) = rest.split_at(LANE);
+        let (l2, l3) = rest.split_at(LANE);
+        let (mut c0, mut c1, mut c2, mut c3) = (crc, 0u32, 0u32, 0u32);
+        let lanes = l0
+            .chunks_exact(8)
+            .zip(l1.chunks_exact(8))
+            .zip(l2.chunks_exact(8))
+            .zip(l3.chunks_exact(8));
+        for (((a, b), c), d) in lanes {
+            c0 = step(c0, word(a));
+            c1 = step(c1, word(b));
+            c2 = step(c2, word(c));
+            c3 = step(c3, word(d));
+        }
+        crc = multiply(LANE_SHIFT, c0) ^ c1;
+        crc = multiply(LANE_SHIFT, crc) ^ c2;
+        crc = multiply(LANE_SHIFT, crc) ^ c3;
+    }
+    sliced(crc, blocks.remainder())
+}
+
 /// A running CRC-32.
 #[derive(Debug, Clone, Copy)]
 pub struct Crc32(u32);
@@ -61,24 +171,7 @@ impl Crc32 {
 
     /// Feeds `data`.
     pub fn update(&mut self, data: &[u8]) {
-        let t = &TABLES;
-        let mut crc = self.0;
-        let mut chunks = data.chunks_exact(8);
-        for c in &mut chunks {
-            let lo = crc ^ u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-            crc = t[7][(lo & 0xFF) as usize]
-                ^ t[6][((lo >> 8) & 0xFF) as usize]
-                ^ t[5][((lo >> 16) & 0xFF) as usize]
-                ^ t[4][(lo >> 24) as usize]
-                ^ t[3][usize::from(c[4])]
-                ^ t[2][usize::from(c[5])]
-                ^ t[1][usize::from(c[6])]
-                ^ t[0][usize::from(c[7])];
-        }
-        for &b in chunks.remainder() {
-            crc = (crc >> 8) ^ t[0][((crc ^ u32::from(b)) & 0xFF) as usize];
-        }
-        self.0 = crc;
+        self.0 = update(self.0, data);
     }
 
     /// The CRC of everything fed.
@@ -114,6 +207,18 @@ mod tests {
         !crc
     }
 
+    fn pseudo_random(len: usize) -> Vec<u8> {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8
+            })
+            .collect()
+    }
+
     #[test]
     fn known_answers() {
         // The standard check value of CRC-32/ISO-HDLC.
@@ -123,6 +228,32 @@ mod tests {
             crc32(b"The quick brown fox jumps over the lazy dog"),
             0x414F_A339
         );
+        // Sixteen KiB of zeros and of 0xFF (one whole four-lane block each), as zlib gives.
+        assert_eq!(crc32(&[0u8; 4 * LANE]), 0xAB54_D286);
+        assert_eq!(crc32(&[0xFFu8; 4 * LANE]), 0x690B_37D3);
+    }
+
+    #[test]
+    fn multiply_is_the_polynomial_product() {
+        let x0 = 1u32 << 31;
+        for a in [x0, 1, 0xEDB8_8320, 0x1234_5678, 0xFFFF_FFFF] {
+            assert_eq!(multiply(a, x0), a, "a · 1 = a");
+            assert_eq!(multiply(x0, a), a, "1 · a = a");
+            assert_eq!(
+                multiply(a, 0x0BAD_F00D),
+                multiply(0x0BAD_F00D, a),
+                "commutes"
+            );
+        }
+        // Moving past n zero bytes with the factor equals running the table over them.
+        for n in [1usize, 3, 8, 100, LANE] {
+            let r = 0xDEAD_BEEF;
+            assert_eq!(
+                multiply(x_pow_8n(n as u64), r),
+                sliced(r, &vec![0; n]),
+                "n = {n}"
+            );
+        }
     }
 
     #[test]
@@ -136,6 +267,37 @@ mod tests {
             crc.update(&data[..split]);
             crc.update(&data[split..]);
             assert_eq!(crc.value(), slow(&data), "split {split}");
+        }
+    }
+
+    #[test]
+    fn lanes_match_reference_around_block_boundaries() {
+        let block = 4 * LANE;
+        let data = pseudo_random(3 * block + 100);
+        let lengths = [
+            block - 1,
+            block,
+            block + 1,
+            block + 7,
+            2 * block,
+            2 * block + 9,
+            3 * block + 100,
+        ];
+        for len in lengths {
+            assert_eq!(crc32(&data[..len]), slow(&data[..len]), "length {len}");
+        }
+        for split in [1, 7, 8, LANE, block - 3, block, block + 5, 2 * block + 1] {
+            let mut crc = Crc32::new();
+            crc.update(&data[..split]);
+            crc.update(&data[split..]);
+            assert_eq!(crc.value(), slow(&data), "split {split}");
+        }
+        // A change in any lane changes the CRC.
+        for at in [0, LANE - 1, LANE, 2 * LANE + 3, 4 * LANE - 1] {
+            let mut changed = data[..block].to_vec();
+            changed[at] ^= 0x01;
+            assert_ne!(crc32(&changed), crc32(&data[..block]), "flip at {at}");
+            assert_eq!(crc32(&changed), slow(&changed), "flip at {at}");
         }
     }
 }

@@ -96,7 +96,7 @@ pub use layout::{
 };
 pub use manifest::{DerivedFrom, Item, Manifest, Purpose, is_hex32, is_rfc3339, is_token};
 pub use names::{MAX_COMPONENT_BYTES, MAX_NAME_BYTES, check_name, collision_key};
-pub use reader::{BundleReader, EntryDigest, EntryInfo, EntryReader, Limits};
+pub use reader::{BundleReader, EntryDigest, EntryInfo, EntryReader, Limits, TWO_THREADS_FROM};
 pub use readme::{inclusion_steps, readme_text};
 pub use report::{Check, ItemReport, Outcome, Report};
 pub use verify::{COMMIT_DOMAIN, Policy, VerifyError, commitment, verify, verify_archive};

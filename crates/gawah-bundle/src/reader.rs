@@ -14,6 +14,8 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::{Arc, mpsc};
+use std::thread;
 
 use sha2::{Digest, Sha256};
 
@@ -21,6 +23,18 @@ use crate::crc32::Crc32;
 use crate::error::ZipError;
 use crate::structure::{check_locals, malformed, read_central, read_end};
 use crate::zipfmt::{CENTRAL_LEN, EOCD_LEN};
+
+/// Entries of at least this many bytes are read to their end on two threads (SHA-256 on
+/// the reading thread, CRC-32 on another); below it a thread costs more than it saves.
+pub const TWO_THREADS_FROM: u64 = 4 << 20;
+/// Bytes read at a time when reading an entry to its end.
+const BLOCK: usize = 1 << 20;
+/// Blocks queued for the CRC-32 thread at most.
+const IN_FLIGHT: usize = 2;
+
+fn ended_inside_entry() -> io::Error {
+    io::Error::new(io::ErrorKind::UnexpectedEof, "archive ends inside an entry")
+}
 
 /// Bounds the reader enforces before reading any content.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,10 +239,17 @@ impl<R: Read> EntryReader<'_, R> {
 
     /// Reads the rest of the entry and returns what was read in all. A CRC-32 mismatch is
     /// reported in the digest, not as an error, so the caller can also see the SHA-256.
+    ///
+    /// From [`TWO_THREADS_FROM`] bytes on, the CRC-32 is computed on a second thread while
+    /// this one reads and computes the SHA-256: the same bytes go through the same two
+    /// checks, in about half the time on two cores.
     pub fn finish(mut self) -> Result<EntryDigest, ZipError> {
-        let mut buf = vec![0u8; 64 * 1024];
-        while self.remaining > 0 {
-            self.read_some(&mut buf)?;
+        let done = self.remaining >= TWO_THREADS_FROM && self.rest_on_two_threads()?;
+        if !done {
+            let mut buf = vec![0u8; BLOCK.min(self.remaining as usize)];
+            while self.remaining > 0 {
+                self.read_some(&mut buf)?;
+            }
         }
         Ok(EntryDigest {
             sha256: self.sha.finalize().into(),
@@ -236,6 +257,77 @@ impl<R: Read> EntryReader<'_, R> {
             stored_crc: self.info.crc32,
             actual_crc: self.crc.value(),
         })
+    }
+
+    /// Reads the rest of the entry in blocks of [`BLOCK`] bytes straight into buffers shared
+    /// with a CRC-32 thread: this thread reads a block, hands it to the CRC-32 thread and
+    /// hashes it with SHA-256 meanwhile; the CRC-32 thread gives the buffer back when done.
+    /// Each byte is read once and copied nowhere else; both checks see every byte, in order.
+    ///
+    /// Returns `Ok(false)`, having read nothing, if the system cannot start a thread.
+    fn rest_on_two_threads(&mut self) -> io::Result<bool> {
+        let (to_crc, blocks) = mpsc::sync_channel::<(Arc<Vec<u8>>, usize)>(IN_FLIGHT);
+        let (give_back, given_back) = mpsc::channel::<Arc<Vec<u8>>>();
+        let mut crc = self.crc;
+        thread::scope(|scope| {
+            let worker = thread::Builder::new()
+                .name("gawah-bundle crc32".into())
+                .spawn_scoped(scope, move || {
+                    for (block, n) in blocks {
+                        crc.update(&block[..n]);
+                        // Refused only if the reading thread stopped early: nothing to do then.
+                        let _ = give_back.send(block);
+                    }
+                    crc
+                });
+            let Ok(worker) = worker else {
+                return Ok(false);
+            };
+            let read = self.pump(to_crc, &given_back);
+            // `to_crc` is dropped by now, so the worker ends once it has seen every block.
+            self.crc = worker
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            read.map(|()| true)
+        })
+    }
+
+    /// The reading side of [`EntryReader::rest_on_two_threads`].
+    fn pump(
+        &mut self,
+        to_crc: mpsc::SyncSender<(Arc<Vec<u8>>, usize)>,
+        given_back: &mpsc::Receiver<Arc<Vec<u8>>>,
+    ) -> io::Result<()> {
+        let stopped = || io::Error::other("the CRC-32 thread stopped");
+        let mut allocated = 0;
+        while self.remaining > 0 {
+            let mut block = match given_back.try_recv() {
+                Ok(b) => b,
+                Err(_) if allocated < IN_FLIGHT + 2 => {
+                    allocated += 1;
+                    Arc::new(vec![0u8; BLOCK])
+                }
+                Err(_) => given_back.recv().map_err(|_| stopped())?,
+            };
+            // The CRC-32 thread has dropped its handle when it gives a block back.
+            let buf = Arc::get_mut(&mut block).ok_or_else(stopped)?;
+            let want = BLOCK.min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+            let mut n = 0;
+            while n < want {
+                match self.inner.read(&mut buf[n..want]) {
+                    Ok(0) => return Err(ended_inside_entry()),
+                    Ok(k) => n += k,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            to_crc
+                .send((Arc::clone(&block), n))
+                .map_err(|_| stopped())?;
+            self.sha.update(&block[..n]);
+            self.remaining -= n as u64;
+        }
+        Ok(())
     }
 
     fn crc_error(&self) -> Option<ZipError> {
@@ -258,10 +350,7 @@ impl<R: Read> EntryReader<'_, R> {
             }
         };
         if n == 0 && want > 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "archive ends inside an entry",
-            ));
+            return Err(ended_inside_entry());
         }
         self.sha.update(&buf[..n]);
         self.crc.update(&buf[..n]);

@@ -30,6 +30,12 @@
 //! One `syncfs` costs about what one fsync does on this kind of disk, so a batch of n blobs
 //! pays two syncs instead of 2n. It also flushes whatever else is dirty on the same file
 //! system, which costs time but never correctness.
+//!
+//! Early writeback: while a large blob is streamed, every [`WRITEBACK`] bytes the writer asks
+//! the kernel to start writing the bytes just written to the disk ([`Writeback`]), so the disk
+//! works while the rest is still being read and hashed, and the final fsync or `syncfs` has
+//! little left to do. It is only a hint: it changes when bytes reach the disk, never the order
+//! above (nothing is linked under a name before the sync that makes its bytes durable).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -149,6 +155,47 @@ impl LocalBlobStore {
     }
 }
 
+/// Bytes streamed between two early-writeback hints.
+const WRITEBACK: u64 = 8 << 20;
+
+/// Starts the writeback of a temp file's bytes as they are written, a window at a time.
+///
+/// On Linux, `posix_fadvise(DONTNEED)` starts asynchronous writeback of the dirty pages of its
+/// range (as `sync_file_range(SYNC_FILE_RANGE_WRITE)` does) and then drops the pages of the
+/// range that are already clean. Each hint covers the window just written (start writing it)
+/// and the one before (written back by now: drop it from the page cache), so a large blob
+/// neither waits for the final sync to reach the disk nor fills the page cache. Failures are
+/// ignored: the hint never decides durability, the fsync or `syncfs` does.
+#[derive(Debug, Default)]
+struct Writeback {
+    /// Where the next window starts.
+    next: u64,
+    /// Where the previous window started.
+    prev: u64,
+}
+
+impl Writeback {
+    fn wrote(&mut self, file: &File, written: u64) {
+        // Whole pages only: a page under writeback makes the next write into it wait, and
+        // the last page written is usually partly filled.
+        let end = written & !(PAGE - 1);
+        if end < self.next + WRITEBACK {
+            return;
+        }
+        let _ = rustix::fs::fadvise(
+            file,
+            self.prev,
+            std::num::NonZeroU64::new(end - self.prev),
+            rustix::fs::Advice::DontNeed,
+        );
+        self.prev = self.next;
+        self.next = end;
+    }
+}
+
+/// The page size assumed for early writeback (a multiple of it works too).
+const PAGE: u64 = 4096;
+
 fn fsync_dir(dir: &Path) -> Result<(), BlobError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
@@ -171,6 +218,7 @@ impl BlobStore for LocalBlobStore {
             store: self.clone(),
             hasher: Sha256::new(),
             bytes: 0,
+            writeback: Writeback::default(),
             done: false,
         }))
     }
@@ -224,6 +272,7 @@ struct LocalWriter {
     store: LocalBlobStore,
     hasher: Sha256,
     bytes: u64,
+    writeback: Writeback,
     done: bool,
 }
 
@@ -232,6 +281,7 @@ impl Write for LocalWriter {
         let n = self.file.write(buf)?;
         self.hasher.update(&buf[..n]);
         self.bytes += n as u64;
+        self.writeback.wrote(&self.file, self.bytes);
         Ok(n)
     }
 
@@ -304,6 +354,7 @@ impl BlobBatch for LocalBatch {
             batch: self,
             hasher: Sha256::new(),
             bytes: 0,
+            writeback: Writeback::default(),
         }))
     }
 
@@ -351,6 +402,7 @@ struct LocalBatchWriter<'a> {
     batch: &'a mut LocalBatch,
     hasher: Sha256,
     bytes: u64,
+    writeback: Writeback,
 }
 
 impl Write for LocalBatchWriter<'_> {
@@ -362,6 +414,7 @@ impl Write for LocalBatchWriter<'_> {
         let n = file.write(buf)?;
         self.hasher.update(&buf[..n]);
         self.bytes += n as u64;
+        self.writeback.wrote(file, self.bytes);
         Ok(n)
     }
 
