@@ -80,13 +80,14 @@ for t in "${targets[@]}"; do
     execs=$(figure "$log" number_of_executed_units)
     rate=$(figure "$log" average_exec_per_sec)
     rss=$(figure "$log" peak_rss_mb)
-    files=$(find "fuzz/corpus/$t" -type f | wc -l)
-    kib=$(du -sk "fuzz/corpus/$t" | cut -f1)
+    # libFuzzer's own count at the end: inputs kept (each adds coverage) / their size.
+    corpus=$(grep -o 'DONE .* corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -1 | sed 's/.*corp: //' || true)
+    cov=$(grep -o 'DONE .*cov: [0-9]*' "$log" | tail -1 | sed 's/.*cov: //' || true)
     if [[ $rc -eq 0 ]]; then
         verdict="no crash"
     else
         failed=1
-        artifact=$(grep -o 'Test unit written to [^ ]*' "$log" | tail -1 | sed 's/Test unit written to //')
+        artifact=$(grep -o 'Test unit written to [^ ]*' "$log" | tail -1 | sed 's/Test unit written to //' || true)
         verdict="FAILED (exit $rc)"
         {
             echo
@@ -100,11 +101,11 @@ for t in "${targets[@]}"; do
             fi
         } >&2
     fi
-    summary+=("$(printf '%-14s %6ss %12s execs %8s/s %6s MB RSS %6s files %7s KiB  %s' \
-        "$t" "$seconds" "$execs" "$rate" "$rss" "$files" "$kib" "$verdict")")
+    summary+=("$(printf '%-14s %6ss %12s %8s/s %6s MB %7s %14s  %s' \
+        "$t" "$seconds" "$execs" "$rate" "$rss" "${cov:-?}" "${corpus:-?}" "$verdict")")
 done
 
 echo
-echo "target           time     executions      rate     peak RSS    corpus         verdict"
+echo "target            time   executions     rate    peak RSS  edges  corpus (inputs/size)  verdict"
 printf '%s\n' "${summary[@]}"
 exit "$failed"

@@ -18,7 +18,9 @@ fuzz_target!(|data: &[u8]| {
             assert!(e.size() <= data.len() as u64);
             let name = e.name();
             assert!(gawah_bundle::check_name(name).is_ok(), "{name:?}");
-            let d = zip.digest(name).expect("a checked entry can be read to its end");
+            let d = zip
+                .digest(name)
+                .expect("a checked entry can be read to its end");
             assert_eq!(d.bytes, e.size());
             // The same bytes through the streaming reader: same outcome as the digest.
             let mut bytes = Vec::new();
@@ -33,8 +35,14 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let key = gawah_fuzz::signer().verifier_key();
-    let report = verify_archive(Cursor::new(data), "fuzz.zip", &key, None, &gawah_fuzz::policy())
-        .expect("the key is valid, so only the report can say no");
+    let report = verify_archive(
+        Cursor::new(data),
+        "fuzz.zip",
+        &key,
+        None,
+        &gawah_fuzz::policy(),
+    )
+    .expect("the key is valid, so only the report can say no");
     // Rendering the report must not panic either.
     let _ = report.to_string();
 });

@@ -27,7 +27,10 @@ impl Log {
         let mut map: BTreeMap<&str, Value> = BTreeMap::new();
         map.insert("v", json!(1));
         map.insert("actor", json!("cli"));
-        map.insert("time", json!(format!("2026-11-28T12:{:02}:00.000Z", self.entries.len())));
+        map.insert(
+            "time",
+            json!(format!("2026-11-28T12:{:02}:00.000Z", self.entries.len())),
+        );
         for (k, v) in fields {
             map.insert(k, json!(v));
         }
@@ -66,7 +69,13 @@ fn bundle(spec: &Spec) -> Vec<u8> {
     };
     log.push(&[("action", "create"), ("subject", "incident_1")]);
     let early = log.tree.size();
-    let mut manifest = Manifest::new(gawah_fuzz::ORIGIN, spec.purpose, "CASE-1", "2026-11-28T12:00:00Z", 0);
+    let mut manifest = Manifest::new(
+        gawah_fuzz::ORIGIN,
+        spec.purpose,
+        "CASE-1",
+        "2026-11-28T12:00:00Z",
+        0,
+    );
     let mut proven = Vec::new();
     for (n, (id, content, original)) in spec.items.iter().enumerate() {
         let sha: [u8; 32] = Sha256::digest(content).into();
@@ -83,9 +92,18 @@ fn bundle(spec: &Spec) -> Vec<u8> {
                     ("original", orig),
                     ("subject", id),
                 ]);
-                (first, Some(DerivedFrom { item: (*orig).into(), entry: oe }))
+                (
+                    first,
+                    Some(DerivedFrom {
+                        item: (*orig).into(),
+                        entry: oe,
+                    }),
+                )
             }
-            None => (log.push(&[("action", "intake"), ("subject", id), ("commitment", &c)]), None),
+            None => (
+                log.push(&[("action", "intake"), ("subject", id), ("commitment", &c)]),
+                None,
+            ),
         };
         let view = log.push(&[("action", "view"), ("subject", id)]);
         proven.extend([first, view]);
@@ -106,7 +124,13 @@ fn bundle(spec: &Spec) -> Vec<u8> {
     manifest.tree_size = size;
     let consistency = spec.consistency.then(|| {
         let r = |s| tree_root(s, &log.tree).unwrap();
-        ConsistencyJson::new(early, size, &r(early), &r(size), &consistency_proof(early, size, &log.tree).unwrap())
+        ConsistencyJson::new(
+            early,
+            size,
+            &r(early),
+            &r(size),
+            &consistency_proof(early, size, &log.tree).unwrap(),
+        )
     });
     if consistency.is_some() {
         manifest.consistency = Some(CONSISTENCY.into());
@@ -122,11 +146,18 @@ fn bundle(spec: &Spec) -> Vec<u8> {
     let mut w = BundleWriter::new(Cursor::new(Vec::new())).unwrap();
     w.add_bytes(MANIFEST, &manifest.to_json()).unwrap();
     for (id, content, _) in &spec.items {
-        w.add_file(&format!("files/{id}.bin"), &content[..]).unwrap();
+        w.add_file(&format!("files/{id}.bin"), &content[..])
+            .unwrap();
     }
-    w.add_log(&log.checkpoint_at(size, spec.consistency), &log.signer.verifier_key(), &proven, consistency.as_ref())
+    w.add_log(
+        &log.checkpoint_at(size, spec.consistency),
+        &log.signer.verifier_key(),
+        &proven,
+        consistency.as_ref(),
+    )
+    .unwrap();
+    w.add_bytes(REPORT, b"<!doctype html><title>report</title>")
         .unwrap();
-    w.add_bytes(REPORT, b"<!doctype html><title>report</title>").unwrap();
     w.add_bytes(README, b"see docs/BUNDLE.md\n").unwrap();
     w.finish().unwrap().into_inner()
 }
@@ -142,7 +173,11 @@ fn main() {
     let dir = Path::new(&dir);
     let key = gawah_fuzz::signer().verifier_key();
     let specs = [
-        Spec { purpose: Purpose::Legal, items: vec![("item_a", b"a photo".to_vec(), None)], consistency: false },
+        Spec {
+            purpose: Purpose::Legal,
+            items: vec![("item_a", b"a photo".to_vec(), None)],
+            consistency: false,
+        },
         Spec {
             purpose: Purpose::Legal,
             items: vec![
@@ -151,18 +186,26 @@ fn main() {
             ],
             consistency: true,
         },
-        Spec { purpose: Purpose::Public, items: vec![("item_c", b"blurred".to_vec(), Some("item_o"))], consistency: false },
+        Spec {
+            purpose: Purpose::Public,
+            items: vec![("item_c", b"blurred".to_vec(), Some("item_o"))],
+            consistency: false,
+        },
     ];
     for (n, spec) in specs.iter().enumerate() {
         let zip = bundle(spec);
-        let report = verify_archive(Cursor::new(&zip), "seed", &key, None, &gawah_fuzz::policy()).unwrap();
+        let report =
+            verify_archive(Cursor::new(&zip), "seed", &key, None, &gawah_fuzz::policy()).unwrap();
         assert!(report.ok, "seed {n} does not verify:\n{report}");
         write(dir, "bundle_reader", &format!("bundle-{n}.zip"), &zip);
         let mut r = BundleReader::new(Cursor::new(&zip), &gawah_fuzz::limits()).unwrap();
         let names: Vec<String> = r.entries().iter().map(|e| e.name().to_owned()).collect();
         for name in names {
             let mut bytes = Vec::new();
-            r.open_entry(&name).unwrap().read_to_end(&mut bytes).unwrap();
+            r.open_entry(&name)
+                .unwrap()
+                .read_to_end(&mut bytes)
+                .unwrap();
             let flat = name.replace('/', "_");
             let target = match name.as_str() {
                 MANIFEST => "manifest",
@@ -175,10 +218,26 @@ fn main() {
     }
     // The verifier key, and a bare checkpoint text, as notes to mutate.
     write(dir, "signed_note", "key", format!("{key}\n").as_bytes());
-    let cp = Checkpoint { origin: gawah_fuzz::ORIGIN.into(), size: 3, root: [1; 32], extensions: vec!["ext".into()] };
-    write(dir, "signed_note", "checkpoint-text", cp.to_text().as_bytes());
+    let cp = Checkpoint {
+        origin: gawah_fuzz::ORIGIN.into(),
+        size: 3,
+        root: [1; 32],
+        extensions: vec!["ext".into()],
+    };
+    write(
+        dir,
+        "signed_note",
+        "checkpoint-text",
+        cp.to_text().as_bytes(),
+    );
     // A manifest with every optional field.
-    let mut m = Manifest::new(gawah_fuzz::ORIGIN, Purpose::Public, "C", "2026-11-28T16:30:00.5+04:30", 9);
+    let mut m = Manifest::new(
+        gawah_fuzz::ORIGIN,
+        Purpose::Public,
+        "C",
+        "2026-11-28T16:30:00.5+04:30",
+        9,
+    );
     m.consistency = Some(CONSISTENCY.into());
     m.notes = Some(json!({"left_out": ["item_z"], "n": 1.5, "u": "\u{202e}"}));
     write(dir, "manifest", "full", &m.to_json());

@@ -93,35 +93,28 @@ const fn x_pow_8n(mut n: u64) -> u32 {
 /// `x^(8·LANE) mod P`.
 const LANE_SHIFT: u32 = x_pow_8n(LANE as u64);
 
-/// One slicing-by-8 step: the register after the eight bytes of `word` (little-endian).
+/// One slicing-by-8 step: the register after the eight bytes `c`.
 #[inline(always)]
-fn step(crc: u32, word: u64) -> u32 {
+fn step(crc: u32, c: &[u8; 8]) -> u32 {
     let t = &TABLES;
-    let lo = crc ^ word as u32;
-    let hi = (word >> 32) as u32;
+    let lo = crc ^ u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
     t[7][(lo & 0xFF) as usize]
         ^ t[6][((lo >> 8) & 0xFF) as usize]
         ^ t[5][((lo >> 16) & 0xFF) as usize]
         ^ t[4][(lo >> 24) as usize]
-        ^ t[3][(hi & 0xFF) as usize]
-        ^ t[2][((hi >> 8) & 0xFF) as usize]
-        ^ t[1][((hi >> 16) & 0xFF) as usize]
-        ^ t[0][(hi >> 24) as usize]
-}
-
-fn word(bytes: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(bytes);
-    u64::from_le_bytes(w)
+        ^ t[3][usize::from(c[4])]
+        ^ t[2][usize::from(c[5])]
+        ^ t[1][usize::from(c[6])]
+        ^ t[0][usize::from(c[7])]
 }
 
 /// Slicing by 8 over one stream, then byte by byte.
 fn sliced(mut crc: u32, data: &[u8]) -> u32 {
-    let mut words = data.chunks_exact(8);
-    for w in &mut words {
-        crc = step(crc, word(w));
+    let (words, rest) = data.as_chunks::<8>();
+    for w in words {
+        crc = step(crc, w);
     }
-    for &b in words.remainder() {
+    for &b in rest {
         crc = (crc >> 8) ^ TABLES[0][((crc ^ u32::from(b)) & 0xFF) as usize];
     }
     crc
@@ -135,16 +128,17 @@ fn update(mut crc: u32, data: &[u8]) -> u32 {
         let (l1, rest) = rest.split_at(LANE);
         let (l2, l3) = rest.split_at(LANE);
         let (mut c0, mut c1, mut c2, mut c3) = (crc, 0u32, 0u32, 0u32);
-        let lanes = l0
-            .chunks_exact(8)
-            .zip(l1.chunks_exact(8))
-            .zip(l2.chunks_exact(8))
-            .zip(l3.chunks_exact(8));
+        let words = |lane| <[u8]>::as_chunks::<8>(lane).0;
+        let lanes = words(l0)
+            .iter()
+            .zip(words(l1))
+            .zip(words(l2))
+            .zip(words(l3));
         for (((a, b), c), d) in lanes {
-            c0 = step(c0, word(a));
-            c1 = step(c1, word(b));
-            c2 = step(c2, word(c));
-            c3 = step(c3, word(d));
+            c0 = step(c0, a);
+            c1 = step(c1, b);
+            c2 = step(c2, c);
+            c3 = step(c3, d);
         }
         crc = multiply(LANE_SHIFT, c0) ^ c1;
         crc = multiply(LANE_SHIFT, crc) ^ c2;

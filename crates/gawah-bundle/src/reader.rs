@@ -9,6 +9,11 @@
 //!
 //! Since nothing is compressed, a declared size must be matched by that many bytes actually
 //! present in the file: an archive cannot expand to more than its own size.
+//!
+//! Reading a file of [`TWO_THREADS_FROM`] bytes or more to its end ([`EntryReader::finish`],
+//! [`BundleReader::digest`]) computes its SHA-256 on the calling thread and its CRC-32 on a
+//! second one, over the same buffers: the checks are the same, the time is about that of the
+//! SHA-256 alone.
 
 use std::collections::HashMap;
 use std::fs::File;
