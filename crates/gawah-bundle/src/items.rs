@@ -151,9 +151,11 @@ impl<R: Read + Seek> Run<'_, R> {
         let mut out = Vec::new();
         let action = e.get("action").unwrap_or("");
         let original = e.get("original");
-        if action != "intake" && action != "redaction" {
+        // intake: an original file; redaction: a working copy; create/update: a version of a
+        // record (a testimony), whose entry commits to that version's canonical JSON.
+        if !matches!(action, "intake" | "redaction" | "create" | "update") {
             out.push(Check { what: "first entry".into(), outcome: fail(format!(
-                "entry {first} is a {action:?} entry; an item's first entry must commit to it (intake, or redaction for a copy)"
+                "entry {first} is a {action:?} entry; an item's first entry must commit to it (intake, redaction for a copy, create or update for a record version)"
             )) });
         }
         let Some(d) = &item.derived_from else {

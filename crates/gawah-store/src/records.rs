@@ -119,8 +119,11 @@ pub struct RecordVersion {
     pub version: u64,
     /// Its log entry.
     pub log_index: u64,
-    /// The content committed to.
+    /// The content committed to (sealed, bound to `record_versions.content` of
+    /// `<id>@<version>`).
     pub content: Vec<u8>,
+    /// The salt of the version's commitment.
+    pub salt: gawah_core::Salt,
 }
 
 /// Which incidents to list.
@@ -241,6 +244,11 @@ pub trait UploadStore: Send + Sync {
         org: &OrgId,
         incident: &IncidentId,
     ) -> Result<Vec<LinkedItem>, StoreError>;
+    /// The incidents an item is linked to, with their organisation, oldest link first.
+    fn item_incidents(
+        &self,
+        item: &gawah_core::ItemId,
+    ) -> Result<Vec<(OrgId, IncidentId)>, StoreError>;
     /// The folder for the partial files of resumable uploads (`uploads/` beside the
     /// database), created if missing.
     fn uploads_dir(&self) -> Result<std::path::PathBuf, StoreError>;

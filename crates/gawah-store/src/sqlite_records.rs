@@ -560,20 +560,24 @@ impl RecordStore for SqliteStore {
 
     fn versions(&self, subject: &str) -> Result<Vec<RecordVersion>, StoreError> {
         let conn = self.read()?;
-        let mut stmt = conn.prepare("SELECT version, log_index, content FROM record_versions WHERE subject = ?1 ORDER BY version")?;
+        let mut stmt = conn.prepare("SELECT version, log_index, content, salt FROM record_versions WHERE subject = ?1 ORDER BY version")?;
         let rows = stmt.query_map([subject], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, i64>(1)?,
                 r.get::<_, Vec<u8>>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
             ))
         })?;
         rows.map(|r| {
-            let (v, i, content) = r?;
+            let (v, i, content, salt) = r?;
+            let salt = <[u8; 32]>::try_from(salt.as_slice())
+                .map_err(|_| StoreError::Corrupt(format!("salt of {subject}@{v} is not 32 bytes")))?;
             Ok(RecordVersion {
                 version: to_u64(v)?,
                 log_index: to_u64(i)?,
                 content,
+                salt: gawah_core::Salt(salt),
             })
         })
         .collect()

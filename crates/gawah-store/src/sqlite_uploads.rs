@@ -177,6 +177,25 @@ impl UploadStore for SqliteStore {
         rows.map(|r| linked_item(r?)).collect()
     }
 
+    fn item_incidents(&self, item: &gawah_core::ItemId) -> Result<Vec<(OrgId, IncidentId)>, StoreError> {
+        let conn = self.read()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT n.org_id, n.id FROM incident_items l JOIN incidents n ON n.id = l.incident_id
+             WHERE l.item_id = ?1 ORDER BY l.log_index",
+        )?;
+        let rows = stmt.query_map([item.as_str()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        rows.map(|r| {
+            let (org, incident) = r?;
+            Ok((
+                org.parse().map_err(|e| corrupt("incident_items", e))?,
+                incident.parse().map_err(|e| corrupt("incident_items", e))?,
+            ))
+        })
+        .collect()
+    }
+
     fn uploads_dir(&self) -> Result<PathBuf, StoreError> {
         let db = self
             .lock()

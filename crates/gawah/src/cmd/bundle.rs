@@ -153,6 +153,10 @@ pub fn export(g: &Global, args: BundleArgs) -> Result<Outcome> {
     if items.is_empty() {
         bail!("no evidence item belongs to case {case:?}");
     }
+    let testimonies = match purpose {
+        Purpose::Legal => super::consent::case_testimonies(&ledger, &items)?,
+        Purpose::Public => super::consent::CaseTestimonies::default(),
+    };
     let (chosen, left_out) = choose(&ledger, items, purpose)?;
     if chosen.is_empty() {
         bail!(
@@ -266,6 +270,40 @@ pub fn export(g: &Global, args: BundleArgs) -> Result<Outcome> {
             derived_from,
         });
     }
+    for t in &testimonies.included {
+        let path = format!("files/{}.json", t.id);
+        writer
+            .add_bytes(&path, &t.content)
+            .with_context(|| format!("write {path}"))?;
+        let mut entries = Vec::new();
+        let mut custody = Vec::new();
+        for ev in ledger.store.custody(&t.id)? {
+            if ev.log_index < t.entry || ev.log_index >= size {
+                continue;
+            }
+            let bytes = add_entry(&mut proven, ev.log_index)?;
+            entries.push(ev.log_index);
+            custody.push(custody_record(ev.log_index, &bytes)?);
+        }
+        if entries.first() != Some(&t.entry) {
+            bail!(
+                "testimony {}: its version entry {} is not in its custody history",
+                t.id,
+                t.entry
+            );
+        }
+        manifest.items.push(Item {
+            item: t.id.clone(),
+            path,
+            sha256: t.sha256.clone(),
+            bytes: t.content.len() as u64,
+            salt: t.salt.clone(),
+            entries,
+            metadata: t.metadata.clone(),
+            custody,
+            derived_from: None,
+        });
+    }
     if !left_out.is_empty() {
         manifest.notes = Some(json!({"left_out": left_out}));
     }
@@ -305,9 +343,18 @@ pub fn export(g: &Global, args: BundleArgs) -> Result<Outcome> {
         json_line(&json!({
             "bundle": path, "id": bundle_id, "purpose": purpose_name(purpose), "case": case,
             "items": manifest.items.len(), "tree_size": size,
+            "testimonies": testimonies.included.len(),
+            "testimonies_withheld": testimonies.withheld_no_consent,
+            "testimonies_erased": testimonies.erased,
             "left_out": manifest.notes.as_ref().map_or(0, |n| n["left_out"].as_array().map_or(0, Vec::len)),
         }))?;
     } else {
+        if testimonies.withheld_no_consent + testimonies.erased > 0 {
+            eprintln!(
+                "left out {} testimonies without consent for legal proceedings and {} erased ones (the bundle does not mention them)",
+                testimonies.withheld_no_consent, testimonies.erased
+            );
+        }
         eprintln!(
             "wrote {} ({} items, checkpoint at size {size}); check it with `gawah verify {} --key KEYFILE`",
             path.display(),

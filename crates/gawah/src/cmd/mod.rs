@@ -2,6 +2,7 @@
 
 mod admin;
 mod bundle;
+mod consent;
 mod demo;
 mod exchange;
 mod export;

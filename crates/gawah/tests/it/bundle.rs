@@ -343,3 +343,124 @@ fn a_bundle_proves_consistency_with_an_earlier_trusted_checkpoint() {
     ])
     .fails(2, "--since");
 }
+
+/// A legal bundle carries the case's testimonies whose witness consented to legal
+/// proceedings (their latest version, verified like any file, its reading logged) and
+/// nothing of the others: not their text, not their ids.
+#[test]
+fn a_legal_bundle_holds_only_testimonies_consented_for_legal_use() {
+    use serde_json::json;
+    let inst = Instance::new();
+    inst.run(&["admin", "org", "add", "Org C"]).ok();
+    let token = inst.member_token("Org C", "doc", "documenter");
+    let server = crate::harness::Server::start(&inst.dir);
+    let (status, inc) = server.call(
+        "POST",
+        "/api/v1/incidents",
+        &token,
+        Some(
+            json!({"title": "School closed", "date": "2022-03-23", "province": "AF-HER",
+                    "violation_types": ["education"]}),
+        ),
+    );
+    assert_eq!(status, 201, "{inc}");
+    let incident = inc["id"].as_str().unwrap().to_owned();
+    let testimony = |statement: &str, consent: &[&str]| -> String {
+        let (status, t) = server.call(
+            "POST",
+            &format!("/api/v1/incidents/{incident}/testimonies"),
+            &token,
+            Some(json!({"statement": statement, "language": "fa", "consent": consent})),
+        );
+        assert_eq!(status, 201, "{t}");
+        t["id"].as_str().unwrap().to_owned()
+    };
+    let legal = testimony("stmt-consented-for-court-5b1", &["internal", "legal"]);
+    let internal = testimony("stmt-internal-only-5b1", &["internal"]);
+    let public_only = testimony("stmt-public-only-5b1", &["anonymised_publication"]);
+    let boundary = "gawahboundary8";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"case\"\r\n\r\nCASE-T\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"incident\"\r\n\r\n{incident}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"gate.jpg\"\r\nContent-Type: image/jpeg\r\n\r\na photo of the gate\r\n--{boundary}--\r\n").as_bytes(),
+    );
+    let (status, up) = server.send(
+        "POST",
+        "/api/v1/evidence",
+        &token,
+        &format!("multipart/form-data; boundary={boundary}"),
+        &body,
+    );
+    assert_eq!(status, 201, "{up}");
+    server.stop();
+
+    let key = inst.tmp.path().join("log.key");
+    std::fs::write(&key, inst.run(&["log", "key"]).ok().stdout).unwrap();
+    let bundle = inst.tmp.path().join("legal.zip");
+    let before = log_size(&inst);
+    let out = inst
+        .run(&[
+            "export",
+            "--json",
+            "--case",
+            "CASE-T",
+            "--purpose",
+            "legal",
+            "--out",
+            s(&bundle),
+        ])
+        .ok();
+    let summary = &out.json_lines()[0];
+    assert_eq!(summary["testimonies"], 1, "{summary}");
+    assert_eq!(summary["testimonies_withheld"], 2, "{summary}");
+    assert_eq!(
+        log_size(&inst),
+        before + 2,
+        "the item and the testimony: one export entry each"
+    );
+    crate::harness::run(&["verify", s(&bundle), "--key", s(&key)]).ok();
+
+    let raw = std::fs::read(&bundle).unwrap();
+    let has = |needle: &str| raw.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(has("stmt-consented-for-court-5b1"));
+    for absent in [
+        "stmt-internal-only-5b1",
+        "stmt-public-only-5b1",
+        &internal,
+        &public_only,
+    ] {
+        assert!(!has(absent), "{absent} is in a legal bundle");
+    }
+    let mut reader =
+        gawah_bundle::BundleReader::open(&bundle, &gawah_bundle::Limits::default()).unwrap();
+    let manifest =
+        gawah_bundle::Manifest::parse(&reader.read_bounded("manifest.json", 1 << 20).unwrap())
+            .unwrap();
+    let t = manifest
+        .items
+        .iter()
+        .find(|i| i.item == legal)
+        .expect("the consented testimony");
+    assert_eq!(t.metadata["kind"], "testimony");
+    assert_eq!(t.metadata["consent"], json!(["internal", "legal"]));
+    let content = reader.read_bounded(&t.path, 1 << 20).unwrap();
+    let text: serde_json::Value = serde_json::from_slice(&content).unwrap();
+    assert!(
+        text.to_string().contains("stmt-consented-for-court-5b1"),
+        "{text}"
+    );
+
+    // A public bundle never carries a testimony: with no redacted copy, nothing may go in.
+    let public = inst.tmp.path().join("public.zip");
+    inst.run(&[
+        "export",
+        "--case",
+        "CASE-T",
+        "--purpose",
+        "public",
+        "--out",
+        s(&public),
+    ])
+    .fails(2, "no redacted working copy");
+    assert!(!public.exists());
+    inst.run(&["log", "verify"]).ok();
+}
