@@ -571,8 +571,9 @@ impl RecordStore for SqliteStore {
         })?;
         rows.map(|r| {
             let (v, i, content, salt) = r?;
-            let salt = <[u8; 32]>::try_from(salt.as_slice())
-                .map_err(|_| StoreError::Corrupt(format!("salt of {subject}@{v} is not 32 bytes")))?;
+            let salt = <[u8; 32]>::try_from(salt.as_slice()).map_err(|_| {
+                StoreError::Corrupt(format!("salt of {subject}@{v} is not 32 bytes"))
+            })?;
             Ok(RecordVersion {
                 version: to_u64(v)?,
                 log_index: to_u64(i)?,
