@@ -177,7 +177,10 @@ impl UploadStore for SqliteStore {
         rows.map(|r| linked_item(r?)).collect()
     }
 
-    fn item_incidents(&self, item: &gawah_core::ItemId) -> Result<Vec<(OrgId, IncidentId)>, StoreError> {
+    fn item_incidents(
+        &self,
+        item: &gawah_core::ItemId,
+    ) -> Result<Vec<(OrgId, IncidentId)>, StoreError> {
         let conn = self.read()?;
         let mut stmt = conn.prepare_cached(
             "SELECT n.org_id, n.id FROM incident_items l JOIN incidents n ON n.id = l.incident_id

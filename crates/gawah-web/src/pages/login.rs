@@ -153,10 +153,14 @@ fn check_password(s: &AppState, username: &str, password: &str) -> Result<Outcom
             Outcome::Failed
         });
     }
-    s.ledger.store.login_succeeded(&m.id)?;
+    let mfa = m.totp_secret.is_some();
+    // With a second factor, failures are forgotten only once it is given too: a right
+    // password must not reset the count of wrong codes (see `totp`).
+    if !mfa {
+        s.ledger.store.login_succeeded(&m.id)?;
+    }
     let token = new_secret().map_err(|e| AppError::Internal(e.to_string()))?;
     let csrf = new_secret().map_err(|e| AppError::Internal(e.to_string()))?;
-    let mfa = m.totp_secret.is_some();
     let session = SessionRow {
         member: m.id,
         csrf,
@@ -193,18 +197,28 @@ async fn totp(
     let result = blocking(&state, move |s| {
         let now = s.ledger.clock().now();
         let Some(session) = s.ledger.store.session(&hash, now)? else {
-            return Ok(None);
+            return Ok(TotpOutcome::Gone);
         };
         let Some(m) = s.ledger.store.member(&session.member)? else {
-            return Ok(None);
+            return Ok(TotpOutcome::Gone);
         };
+        // A lock set by wrong passwords or wrong codes holds here too: otherwise the codes
+        // could be guessed on, only slowed by the per-address limit.
+        if m.locked_until.is_some_and(|t| t > now) {
+            return Ok(TotpOutcome::Locked);
+        }
         let secret = m.totp_secret.unwrap_or_default();
         if !verify_totp(&secret, &form.code, now) {
             let lock = (m.failed_logins + 1 >= MAX_FAILED_LOGINS)
                 .then(|| Timestamp::from_millis(now.millis() + LOCK_MILLIS));
             s.ledger.store.login_failed(&m.id, lock)?;
-            return Ok(Some(None));
+            return Ok(if lock.is_some() {
+                TotpOutcome::Locked
+            } else {
+                TotpOutcome::Failed
+            });
         }
+        s.ledger.store.login_succeeded(&m.id)?;
         // A new session id once fully signed in: the pre-MFA one is discarded.
         s.ledger.store.session_delete(&hash)?;
         let token = new_secret().map_err(|e| AppError::Internal(e.to_string()))?;
@@ -213,27 +227,46 @@ async fn totp(
             ..session
         };
         s.ledger.store.session_put(&secret_hash(&token), &fresh)?;
-        Ok(Some(Some(token)))
+        Ok(TotpOutcome::Session(token))
     })
     .await;
     match result {
-        Ok(Some(Some(token))) => {
+        Ok(TotpOutcome::Session(token)) => {
             let mut resp = Redirect::to("/incidents").into_response();
             if let Some(c) = set_cookie(&state, SESSION_COOKIE, &token, SESSION_MILLIS / 1000) {
                 resp.headers_mut().append(header::SET_COOKIE, c);
             }
             resp
         }
-        Ok(Some(None)) => login_page(
+        Ok(TotpOutcome::Failed) => login_page(
             &ctx,
             &state,
             String::new(),
             Some(ctx.tr.t("login-bad-code")),
             true,
         ),
-        Ok(None) => Redirect::to("/login").into_response(),
+        Ok(TotpOutcome::Locked) => login_page(
+            &ctx,
+            &state,
+            String::new(),
+            Some(ctx.tr.t("login-locked")),
+            true,
+        ),
+        Ok(TotpOutcome::Gone) => Redirect::to("/login").into_response(),
         Err(e) => error_page(&ctx, &e),
     }
+}
+
+/// What a second-factor attempt came to.
+enum TotpOutcome {
+    /// No such pending session (expired, or already used).
+    Gone,
+    /// A wrong code.
+    Failed,
+    /// The member is locked (now, or by this attempt).
+    Locked,
+    /// Signed in: the new session's token.
+    Session(String),
 }
 
 #[derive(Deserialize)]

@@ -93,9 +93,12 @@ fn view(e: &Edict, ctx: &Ctx) -> EdictView {
         summary: e.summary.get(lang).to_owned(),
         issuing_body: e.issuing_body.get(lang).to_owned(),
         scope: e.scope.get(lang).to_owned(),
+        // Only web addresses become links: a stored `javascript:` or `data:` URL (the importer
+        // refuses them, the store does not) is never put in an `href`.
         sources: e
             .sources
             .iter()
+            .filter(|s| s.url.starts_with("https://") || s.url.starts_with("http://"))
             .map(|s| (s.title.clone(), s.url.clone()))
             .collect(),
     }

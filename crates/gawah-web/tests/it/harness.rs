@@ -48,6 +48,16 @@ fn commit(ledger: &Ledger, record: RecordWrite, subject: &str) {
 
 impl App {
     pub fn new() -> Self {
+        Self::build(false)
+    }
+
+    /// The same application as behind TLS: cookies get the `Secure` attribute.
+    #[allow(dead_code)] // used by tests/security
+    pub fn with_secure_cookies() -> Self {
+        Self::build(true)
+    }
+
+    fn build(secure_cookies: bool) -> Self {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("data");
         let source = KeySource::KeyFile(SecretKey::random().unwrap());
@@ -127,7 +137,7 @@ impl App {
                 );
             }
         }
-        let state = Arc::new(AppState::new(ledger, false).expect("state"));
+        let state = Arc::new(AppState::new(ledger, secure_cookies).expect("state"));
         let router = gawah_web::router(state.clone());
         Self {
             state,
@@ -233,6 +243,54 @@ impl App {
             &format!("token:{id}"),
         );
         token
+    }
+
+    /// Commits `record` with a `create` entry for `subject`, as the CLI would.
+    #[allow(dead_code)] // used by tests/security
+    pub fn commit_record(&self, record: RecordWrite, subject: &str) {
+        commit(&self.state.ledger, record, subject);
+    }
+
+    /// Another member of `org` (any organisation, not only the two made here) with this
+    /// username (any text: names come from the CLI unchecked), a session and an API token;
+    /// TOTP for admins, as for the others.
+    #[allow(dead_code)] // used by tests/security
+    pub fn extra_member(&self, org: &OrgId, role: Role, username: &str) -> Member {
+        let ledger = &self.state.ledger;
+        let id = MemberId::random().unwrap();
+        let m = NewMember {
+            id: id.clone(),
+            org: org.clone(),
+            username: username.to_owned(),
+            role,
+            password_hash: hash_password(PASSWORD).unwrap(),
+            totp_secret: (role == Role::Admin).then(|| TOTP_SECRET.to_vec()),
+        };
+        commit(ledger, RecordWrite::Member(m), id.as_str());
+        let token = format!("token-{id}");
+        let record = RecordWrite::ApiToken {
+            member: id.clone(),
+            token_hash: secret_hash(&token),
+        };
+        commit(ledger, record, &format!("token:{id}"));
+        let (session, csrf) = (format!("session-{id}"), format!("csrf-{id}"));
+        let row = SessionRow {
+            member: id.clone(),
+            csrf: csrf.clone(),
+            mfa_pending: false,
+            expires_at: gawah_core::Timestamp::from_millis(i64::MAX / 2),
+        };
+        ledger
+            .store
+            .session_put(&secret_hash(&session), &row)
+            .unwrap();
+        Member {
+            id,
+            username: username.to_owned(),
+            token,
+            session,
+            csrf,
+        }
     }
 
     /// The data dir on disk.

@@ -174,8 +174,15 @@ pub struct Server {
 
 impl Server {
     pub fn start(dir: &Path) -> Self {
-        let mut child = gawah()
-            .env("GAWAH_LOG", "debug")
+        Self::start_with(dir, |_| {})
+    }
+
+    /// Like [`Server::start`], with the command adjusted first (its environment, its keys).
+    pub fn start_with(dir: &Path, adjust: impl FnOnce(&mut Command)) -> Self {
+        let mut cmd = gawah();
+        cmd.env("GAWAH_LOG", "debug");
+        adjust(&mut cmd);
+        let mut child = cmd
             .args(["serve", "--data-dir", s(dir), "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -233,6 +240,36 @@ impl Server {
         let status: u16 = response[9..12].parse().unwrap();
         let (_, payload) = response.split_once("\r\n\r\n").unwrap();
         (status, serde_json::from_str(payload).unwrap_or(Value::Null))
+    }
+
+    /// One HTTP/1.1 request with any headers (`Name: value` lines) and body: the status, the
+    /// response's header lines and its body.
+    #[allow(dead_code)] // used by security_logs
+    pub fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[String],
+        body: &[u8],
+    ) -> (u16, Vec<String>, String) {
+        let mut conn = TcpStream::connect(&self.addr).unwrap();
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.addr);
+        for h in headers {
+            head.push_str(&format!("{h}\r\n"));
+        }
+        head.push_str(&format!(
+            "Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        ));
+        conn.write_all(head.as_bytes()).unwrap();
+        conn.write_all(body).unwrap();
+        let mut response = Vec::new();
+        conn.read_to_end(&mut response).unwrap();
+        let response = String::from_utf8_lossy(&response);
+        let (head, payload) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        let status = head[9..12].parse().unwrap();
+        let lines = head.lines().skip(1).map(str::to_owned).collect();
+        (status, lines, payload.to_owned())
     }
 
     /// SIGTERM, then everything it printed.

@@ -11,4 +11,5 @@ mod harness;
 mod import;
 mod keys;
 mod search;
+mod security_logs;
 mod tamper;
