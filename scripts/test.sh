@@ -8,6 +8,8 @@ need=()
 command -v go >/dev/null || need+=(golang-go)
 [ -d /usr/share/gocode/src/golang.org/x/mod/sumdb/note ] || need+=(golang-golang-x-mod-dev)
 [ -x /usr/bin/time ] || need+=(time)
+command -v unzip >/dev/null || need+=(unzip)
+command -v openssl >/dev/null || need+=(openssl)
 command -v setpriv >/dev/null || need+=(util-linux)
 # browser tests (tests/browser): Debian's Chromium, and Node with npm
 command -v chromium >/dev/null || need+=(chromium)
@@ -24,8 +26,34 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# --- services the tests use, on 127.0.0.1 only, stopped on exit -------------------------------
+# Garage (S3-compatible) for the S3 blob tests (crates/gawah-store/tests/blob_s3.rs,
+# crates/gawah/tests/s3.rs); installed once by `cargo install garage --locked` into
+# ~/.cargo/bin, outside the repo. The tests fail, not skip, without it.
+SERVICES=$(mktemp -d "${TMPDIR:-/tmp}/gawah-services.XXXXXX")
+cleanup() {
+    scripts/garage.sh stop "$SERVICES/garage" >/dev/null 2>&1 || true
+    rm -rf "$SERVICES"
+}
+trap cleanup EXIT
+mkdir -p "$SERVICES/garage"
+eval "$(scripts/garage.sh "$SERVICES/garage")"
+
 echo "== cargo test"
 cargo test --workspace --locked
+# Archives past 4 GiB (ZIP64): writing and hashing 4 GiB is for optimised code.
+echo "== bundle ZIP64 tests (release)"
+cargo test --release --locked -p gawah-bundle --test zip -- --ignored
+
+echo "== supply chain (offline checks)"
+host="$(rustc -vV | sed -n 's/^host: //p')"
+cargo fetch --locked --target "$host" >/dev/null
+(cd fuzz && cargo fetch --locked --target "$host" >/dev/null)
+scripts/check-deps.sh --self-test
+scripts/check-deps.sh
+
+echo "== fuzz smoke (each target briefly; scripts/fuzz.sh runs them for longer)"
+scripts/fuzz.sh --smoke
 
 # --- browser tests (tests/browser) -----------------------------------------------------------
 # Real Chromium from Debian, driven by playwright-core, with axe-core; they start

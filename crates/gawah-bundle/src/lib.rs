@@ -35,7 +35,13 @@
 //! 6. **The log was not forked** (with `--checkpoint`): the bundle's checkpoint and yours
 //!    must describe the same history (same root at the same size, or a consistency proof
 //!    that one extends the other).
-//! 7. **Nothing else is in the bundle**: a file that the manifest does not list (except the
+//! 7. **Witnesses vouch for the checkpoint** (with `--witness KEY`, repeatable, and
+//!    `--min-witnesses N`): `log/checkpoint` may carry cosignatures (C2SP tlog-cosignature)
+//!    by witnesses, which sign only a checkpoint consistent with every earlier one of that
+//!    log they saw. Each witness given is reported (valid, missing or bad) and at least N
+//!    (default: all) must have cosigned: a guard against a forked log without a checkpoint
+//!    of your own.
+//! 8. **Nothing else is in the bundle**: a file that the manifest does not list (except the
 //!    report and the README, which are not evidence) is a failure, as is a listed file that
 //!    is missing.
 //!
@@ -62,6 +68,8 @@
 //! log/proofs/N.json      its inclusion proof ({"index","tree_size","leaf_hash","root","proof"})
 //! log/proofs/N.proof     the same as a C2SP tlog-proof
 //! log/consistency.json   optional: consistency proof from an older checkpoint
+//! log/timestamp.txt      optional: the checkpoint's text, as stamped by a timestamp authority
+//! log/timestamp.tsr      optional: the authority's RFC 3161 response over it (see `tst`)
 //! report.html            human-readable report (not evidence, not checked)
 //! README.txt             how to verify by hand (not evidence, not checked)
 //! ```
@@ -83,7 +91,10 @@ mod reader;
 mod readme;
 mod report;
 mod structure;
+mod timestamp;
+pub mod tst;
 mod verify;
+mod witnesses;
 mod writer;
 mod zipfmt;
 
@@ -99,5 +110,6 @@ pub use names::{MAX_COMPONENT_BYTES, MAX_NAME_BYTES, check_name, collision_key};
 pub use reader::{BundleReader, EntryDigest, EntryInfo, EntryReader, Limits, TWO_THREADS_FROM};
 pub use readme::{inclusion_steps, readme_text};
 pub use report::{Check, ItemReport, Outcome, Report};
+pub use timestamp::{TIMESTAMP, TIMESTAMP_TEXT, check_timestamp};
 pub use verify::{COMMIT_DOMAIN, Policy, VerifyError, commitment, verify, verify_archive};
 pub use writer::{BundleFile, BundleWriter};

@@ -43,6 +43,10 @@ pub struct Manifest {
     /// `log/consistency.json` when the bundle carries a consistency proof.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consistency: Option<String>,
+    /// `log/timestamp.tsr` when the bundle carries an RFC 3161 timestamp of its checkpoint
+    /// (over `log/timestamp.txt`, the checkpoint's text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
     /// The evidence files.
     pub items: Vec<Item>,
     /// Free-form context from the exporter; not verified.
@@ -111,6 +115,7 @@ impl Manifest {
             checkpoint: CHECKPOINT.to_owned(),
             key: KEY.to_owned(),
             consistency: None,
+            timestamp: None,
             items: Vec::new(),
             notes: None,
         }

@@ -276,6 +276,10 @@ REDACTED COPIES
         }
     }
 
+    if let Some(section) = crate::timestamp::readme_section(m) {
+        t.push_str(&section);
+    }
+    t.push_str(crate::witnesses::README_SECTION);
     t.push_str(
         "
 STEP 5 (recommended). The log has not been forked

@@ -26,6 +26,11 @@ pub struct Policy {
     /// `gawah log consistency --json`) from the bundle's checkpoint to a *newer* trusted
     /// checkpoint, which the bundle cannot carry because it was made before it.
     pub newer_consistency: Option<String>,
+    /// Witness cosignature keys (`<name>+<key id>+<base64(0x04 ‖ key)>`, C2SP
+    /// tlog-cosignature): each one's cosignature on the checkpoint is reported.
+    pub witnesses: Vec<String>,
+    /// How many of [`witnesses`](Policy::witnesses) must have cosigned; `None`: all.
+    pub min_witnesses: Option<usize>,
 }
 
 /// The verifier's inputs could not be used: nothing about the bundle was concluded.
@@ -41,6 +46,9 @@ pub enum VerifyError {
     /// The newer consistency proof is not valid.
     #[error("the consistency proof given is not valid: {0}")]
     Consistency(String),
+    /// A witness key is not one, or more witnesses are required than keys given.
+    #[error("witness policy: {0}")]
+    Witnesses(String),
     /// The bundle file cannot be read.
     #[error("cannot read {path}: {source}")]
     Io {
@@ -106,6 +114,8 @@ pub fn verify_archive<R: Read + Seek>(
                 .map_err(|e| VerifyError::Consistency(e.to_string()))
         })
         .transpose()?;
+    let witnesses = crate::witnesses::WitnessPolicy::parse(&policy.witnesses, policy.min_witnesses)
+        .map_err(VerifyError::Witnesses)?;
     let mut report = Report::new(label.to_owned());
     let mut zip = match BundleReader::new(archive, &policy.limits) {
         Ok(z) => {
@@ -129,6 +139,8 @@ pub fn verify_archive<R: Read + Seek>(
         note: String::new(),
     };
     v.bundle(&mut report, &verifier, trusted.as_ref(), newer.as_ref());
+    let note = v.cp.is_some().then_some(v.note.as_str());
+    witnesses.check(&mut report, &verifier, note);
     Ok(report.conclude())
 }
 
@@ -204,6 +216,7 @@ impl<R: Read + Seek> Run<'_, R> {
         self.checkpoint(report, verifier, &manifest);
         self.key_file(report, verifier);
         self.consistency(report, &manifest, trusted, newer);
+        self.timestamp(report, &manifest);
         self.stray_files(report, &manifest);
         for item in &manifest.items {
             let checks = self.item(item);
@@ -345,6 +358,9 @@ impl<R: Read + Seek> Run<'_, R> {
             .into();
         if manifest.consistency.is_some() {
             allowed.insert(CONSISTENCY.into());
+        }
+        if manifest.timestamp.is_some() {
+            allowed.extend([crate::TIMESTAMP.into(), crate::TIMESTAMP_TEXT.into()]);
         }
         for item in &manifest.items {
             allowed.insert(item.path.clone());

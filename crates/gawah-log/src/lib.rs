@@ -10,6 +10,8 @@
 //! - `proof` and `verify`: making inclusion and consistency proofs from stored nodes, and
 //!   checking them (RFC 6962 §2.1, RFC 9162 §2.1.3–2.1.4).
 //! - `note`: C2SP signed notes with Ed25519; `checkpoint`: C2SP checkpoints signed as notes.
+//! - `cosignature`: C2SP tlog-cosignature (`cosignature/v1`): witnesses' timestamped
+//!   signatures over checkpoints, and their verifier keys.
 //! - `tiles`: C2SP tlog-tiles paths and which stored nodes each tile holds.
 //!
 //! # Storage contract
@@ -25,6 +27,7 @@
 //! can always be re-verified from its nodes alone.
 
 mod checkpoint;
+mod cosignature;
 mod frontier;
 mod hash;
 mod note;
@@ -34,6 +37,10 @@ mod tiles;
 mod verify;
 
 pub use checkpoint::{Checkpoint, open_checkpoint};
+pub use cosignature::{
+    COSIGNATURE_ALG, CosignatureCheck, CosignatureError, CosignatureVerifier, Cosigner,
+    MAX_COSIGNATURE_TIME, cosigned_message, parse_signature_lines,
+};
 pub use frontier::{Frontier, tree_root};
 pub use hash::{HASH_SIZE, Hash, NodeId, empty_root, leaf_hash, node_hash};
 pub use note::{

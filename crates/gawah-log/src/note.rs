@@ -283,7 +283,7 @@ fn add_signature(
 }
 
 /// Parses `— <name> <base64(key id ‖ signature)>` (without its newline).
-fn parse_signature_line(line: &str) -> Result<NoteSignature, NoteError> {
+pub(crate) fn parse_signature_line(line: &str) -> Result<NoteSignature, NoteError> {
     let rest = line.strip_prefix(SIG_PREFIX).ok_or(NoteError::Malformed(
         "signature line must start with an em dash",
     ))?;
@@ -315,7 +315,7 @@ fn check_characters(s: &str) -> Result<(), NoteError> {
 }
 
 /// Text to sign: non-empty, ends in a newline, no control characters.
-fn check_text(text: &str) -> Result<(), NoteError> {
+pub(crate) fn check_text(text: &str) -> Result<(), NoteError> {
     if !text.ends_with('\n') {
         return Err(NoteError::Malformed("text must end in a newline"));
     }
@@ -323,7 +323,7 @@ fn check_text(text: &str) -> Result<(), NoteError> {
 }
 
 /// Key names: non-empty, no Unicode spaces, no '+', no control characters.
-fn check_name(name: &str) -> Result<(), NoteError> {
+pub(crate) fn check_name(name: &str) -> Result<(), NoteError> {
     let bad = |c: char| c.is_whitespace() || c.is_control() || c == '+';
     if name.is_empty() || name.chars().any(bad) {
         return Err(NoteError::BadName);
@@ -347,7 +347,7 @@ fn encode_verifier_key(name: &str, key_id: &[u8; 4], key: &VerifyingKey) -> Stri
 }
 
 /// Exactly eight lowercase hex digits, as Go and this crate write them.
-fn parse_key_id(id_hex: &str) -> Result<[u8; 4], NoteError> {
+pub(crate) fn parse_key_id(id_hex: &str) -> Result<[u8; 4], NoteError> {
     let lower_hex = |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c);
     if id_hex.len() != 8 || !id_hex.chars().all(lower_hex) {
         return Err(NoteError::BadVerifierKey(

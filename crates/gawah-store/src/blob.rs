@@ -29,6 +29,18 @@ pub enum BlobError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The backend could not be reached or did not answer (refused connection, timeout,
+    /// interrupted transfer): nothing was acknowledged, and the same call may succeed later.
+    #[error("blob store unavailable: {context}: {source}")]
+    Unavailable {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The store is misconfigured (bad URL, missing credentials): retrying will not help.
+    #[error("blob store configuration: {0}")]
+    Config(String),
 }
 
 impl BlobError {
@@ -37,6 +49,12 @@ impl BlobError {
             context: context.to_string(),
             source,
         }
+    }
+
+    /// Whether the same call may succeed if tried again later (the backend was unreachable),
+    /// as opposed to a failure that will repeat (missing blob, refused access, bad config).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Unavailable { .. })
     }
 }
 
@@ -72,6 +90,26 @@ pub trait BlobStore: Send + Sync + fmt::Debug {
     fn size(&self, key: &Sha256Digest) -> Result<Option<u64>, BlobError>;
     /// Every key in the store.
     fn keys(&self) -> Result<Vec<Sha256Digest>, BlobError>;
+}
+
+/// A boxed store is a store, so `Box<dyn BlobStore>` (what [`crate::DataDir::blobs`] opens)
+/// goes wherever a store is expected.
+impl<T: BlobStore + ?Sized> BlobStore for Box<T> {
+    fn create(&self) -> Result<Box<dyn BlobWriter>, BlobError> {
+        (**self).create()
+    }
+    fn batch(&self) -> Result<Box<dyn BlobBatch>, BlobError> {
+        (**self).batch()
+    }
+    fn open(&self, key: &Sha256Digest) -> Result<Box<dyn Read + Send>, BlobError> {
+        (**self).open(key)
+    }
+    fn size(&self, key: &Sha256Digest) -> Result<Option<u64>, BlobError> {
+        (**self).size(key)
+    }
+    fn keys(&self) -> Result<Vec<Sha256Digest>, BlobError> {
+        (**self).keys()
+    }
 }
 
 /// A blob being written. Dropping it without [`commit`](BlobWriter::commit) discards it.

@@ -467,42 +467,38 @@ impl Drop for LocalBatchWriter<'_> {
 mod tests {
     use super::*;
 
+    fn tmp_count(dir: &Path) -> usize {
+        fs::read_dir(dir.join("tmp")).unwrap().count()
+    }
+
+    /// The contract, checked as for every backend.
     #[test]
-    fn write_commit_read_and_dedupe() {
+    fn conformance() {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalBlobStore::open(dir.path()).unwrap();
-        let mut w = store.create().unwrap();
-        w.write_all(b"original evidence").unwrap();
-        let r = w.commit().unwrap();
-        assert_eq!(r.sha256, Sha256Digest::of(b"original evidence"));
-        assert_eq!(r.bytes, 17);
-        let mut again = store.create().unwrap();
-        again.write_all(b"original evidence").unwrap();
-        assert_eq!(again.commit().unwrap(), r);
-        let mut back = Vec::new();
-        store
-            .open(&r.sha256)
-            .unwrap()
-            .read_to_end(&mut back)
-            .unwrap();
-        assert_eq!(back, b"original evidence");
-        assert_eq!(store.keys().unwrap(), vec![r.sha256]);
-        assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+        crate::blob_conformance::blob_conformance(&store);
+        assert_eq!(tmp_count(dir.path()), 0, "temp files left behind");
     }
 
     #[test]
-    fn dropped_writer_leaves_nothing() {
+    fn dropped_writers_and_batches_leave_no_temp_file() {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalBlobStore::open(dir.path()).unwrap();
         let mut w = store.create().unwrap();
         w.write_all(b"half").unwrap();
         drop(w);
+        assert_eq!(tmp_count(dir.path()), 0);
+        let mut batch = store.batch().unwrap();
+        let mut w = batch.create().unwrap();
+        w.write_all(b"never committed").unwrap();
+        w.finish().unwrap();
+        let mut w = batch.create().unwrap();
+        w.write_all(b"never finished").unwrap();
+        drop(w);
+        assert_eq!(tmp_count(dir.path()), 1, "the finished blob waits in tmp/");
+        drop(batch);
+        assert_eq!(tmp_count(dir.path()), 0);
         assert!(store.keys().unwrap().is_empty());
-        assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
-        assert!(matches!(
-            store.open(&Sha256Digest::of(b"half")),
-            Err(BlobError::NotFound(_))
-        ));
     }
 
     #[test]
@@ -523,59 +519,23 @@ mod tests {
     }
 
     #[test]
-    fn batch_is_invisible_until_commit_then_durable_and_deduped() {
+    fn blobs_are_read_only_files_at_their_path() {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalBlobStore::open(dir.path()).unwrap();
         let mut one = store.create().unwrap();
-        one.write_all(b"already here").unwrap();
-        let existing = one.commit().unwrap();
+        one.write_all(b"single").unwrap();
+        let mut keys = vec![one.commit().unwrap().sha256];
         let mut batch = store.batch().unwrap();
-        let mut expected = Vec::new();
-        for content in [&b"first"[..], b"second", b"already here", b"first"] {
+        for content in [&b"first"[..], b"second"] {
             let mut w = batch.create().unwrap();
             w.write_all(content).unwrap();
-            let r = w.finish().unwrap();
-            assert_eq!(r.sha256, Sha256Digest::of(content));
-            if r.sha256 != existing.sha256 {
-                assert_eq!(
-                    store.size(&r.sha256).unwrap(),
-                    None,
-                    "visible before commit"
-                );
-            }
-            expected.push(r);
+            keys.push(w.finish().unwrap().sha256);
         }
-        // A writer dropped unfinished is not part of the batch.
-        let mut w = batch.create().unwrap();
-        w.write_all(b"abandoned").unwrap();
-        drop(w);
-        assert_eq!(batch.len(), 4);
-        assert_eq!(batch.commit().unwrap(), expected);
-        for r in &expected {
-            assert_eq!(store.size(&r.sha256).unwrap(), Some(r.bytes));
-            let mode = fs::metadata(store.path_of(&r.sha256))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o400);
+        batch.commit().unwrap();
+        for key in &keys {
+            let meta = fs::metadata(store.path_of(key)).unwrap();
+            assert_eq!(meta.permissions().mode() & 0o777, 0o400);
         }
-        assert_eq!(store.keys().unwrap().len(), 3);
-        assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
-    }
-
-    #[test]
-    fn dropped_batch_leaves_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = LocalBlobStore::open(dir.path()).unwrap();
-        let mut batch = store.batch().unwrap();
-        let mut w = batch.create().unwrap();
-        w.write_all(b"never committed").unwrap();
-        w.finish().unwrap();
-        drop(batch);
-        assert!(store.keys().unwrap().is_empty());
-        assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
-        let empty = store.batch().unwrap();
-        assert!(empty.is_empty());
-        assert_eq!(empty.commit().unwrap(), Vec::new());
+        assert_eq!(tmp_count(dir.path()), 0);
     }
 }

@@ -3,8 +3,10 @@
 //! ```text
 //! D/gawah.toml        configuration (strict: unknown keys are refused)
 //! D/log-signing.key   the log's Ed25519 signing key, mode 0600
+//! D/witness-signing.key  the witness's Ed25519 cosigning key, mode 0600, made on first use
 //! D/gawah.db          the SQLite store (with -wal and -shm beside it)
-//! D/blobs/            the local blob store
+//! D/blobs/            the local blob store (unless `[blob]` in gawah.toml names another)
+//! D/spool/            S3 writes being spooled (unlinked files only; see `blob_s3`)
 //! ```
 //! `gawah init` writes all of it once; nothing else writes the config or the key.
 
@@ -16,11 +18,12 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use gawah_core::random::random_bytes;
-use gawah_log::NoteSigner;
+use gawah_log::{COSIGNATURE_ALG, Cosigner, NoteSigner};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::blob::BlobError;
+use crate::blob::{BlobError, BlobStore};
+use crate::blob_config::{BlobConfig, open_blob_store, probe_blob_store};
 use crate::blob_local::LocalBlobStore;
 use crate::error::StoreError;
 use crate::keys::{KeyError, Keyring};
@@ -31,6 +34,7 @@ use gawah_core::seal::KeySource;
 pub const LAYOUT_VERSION: u32 = 1;
 const CONFIG: &str = "gawah.toml";
 const KEY: &str = "log-signing.key";
+const WITNESS_KEY: &str = "witness-signing.key";
 const DB: &str = "gawah.db";
 const BLOBS: &str = "blobs";
 
@@ -42,6 +46,15 @@ pub struct Config {
     pub layout: u32,
     /// The log's origin line, also the signing key's name.
     pub origin: String,
+    /// Where blobs are kept when not in `blobs/` (an S3 bucket or another folder); never a
+    /// secret. See `blob_config`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blob: Option<BlobConfig>,
+    /// The RFC 3161 timestamp authority asked to stamp checkpoints (`http://` or
+    /// `https://`); `GAWAH_TSA_URL` overrides it. None: no trusted time. See
+    /// `docs/TIMESTAMPS.md`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tsa_url: Option<String>,
 }
 
 /// Why a data dir cannot be created or opened.
@@ -116,6 +129,42 @@ impl DataDir {
         origin: Option<&str>,
         keys: &KeySource,
     ) -> Result<(Self, Keyring), DataDirError> {
+        Self::init_with_blobs(path, origin, keys, None)
+    }
+
+    /// [`DataDir::init`], keeping blobs where `blob` says (`None`: in `blobs/`). The store
+    /// is reached (an S3 bucket listed) before the config is written, so a wrong bucket,
+    /// endpoint or key fails the init instead of the first ingest.
+    pub fn init_with_blobs(
+        path: &Path,
+        origin: Option<&str>,
+        keys: &KeySource,
+        blob: Option<BlobConfig>,
+    ) -> Result<(Self, Keyring), DataDirError> {
+        Self::init_with_settings(path, origin, keys, blob, None)
+    }
+
+    /// [`DataDir::init_with_blobs`], also naming the timestamp authority (`tsa_url`) that
+    /// stamps checkpoints; a URL that is not `http://` or `https://` is refused before
+    /// anything is written.
+    pub fn init_with_settings(
+        path: &Path,
+        origin: Option<&str>,
+        keys: &KeySource,
+        blob: Option<BlobConfig>,
+        tsa_url: Option<String>,
+    ) -> Result<(Self, Keyring), DataDirError> {
+        if let Some(url) = &tsa_url {
+            crate::timestamp::check_url(url).map_err(|e| DataDirError::BadConfig {
+                path: path.join(CONFIG),
+                reason: e.to_string(),
+            })?;
+        }
+        if let Some(b) = &blob {
+            // Before anything is written: a bad URL, missing keys or an unreachable bucket
+            // leave no half-made dir (the probe writes nothing under `path`).
+            probe_blob_store(b, path, &crate::blob_config::process_env)?;
+        }
         // Refused before anything is written: a weak passphrase leaves no half-made dir.
         let (keyring, ring_row, instance_key) = Keyring::create(keys)?;
         if path.exists()
@@ -154,11 +203,15 @@ impl DataDir {
             encode_private_key(&signer, &seed).as_bytes(),
         )?;
         SqliteStore::create(&path.join(DB))?.init_keyring(&ring_row, &instance_key)?;
-        LocalBlobStore::open(&path.join(BLOBS))?;
         let config = Config {
             layout: LAYOUT_VERSION,
             origin,
+            blob,
+            tsa_url,
         };
+        if config.blob.is_none() {
+            LocalBlobStore::open(&path.join(BLOBS))?;
+        }
         let text = toml::to_string(&config).map_err(|e| DataDirError::BadConfig {
             path: path.join(CONFIG),
             reason: e.to_string(),
@@ -215,9 +268,14 @@ impl DataDir {
         gawah_search::SearchIndex::open(&self.index_path())
     }
 
-    /// Opens the blob store.
-    pub fn blobs(&self) -> Result<LocalBlobStore, DataDirError> {
-        Ok(LocalBlobStore::open(&self.path.join(BLOBS))?)
+    /// Opens the blob store the config names: `blobs/` by default, or the `[blob]` location
+    /// (S3 keys from the environment). Callers use it as a `dyn BlobStore`.
+    pub fn blobs(&self) -> Result<Box<dyn BlobStore>, DataDirError> {
+        Ok(open_blob_store(
+            self.config.blob.as_ref(),
+            &self.path,
+            &crate::blob_config::process_env,
+        )?)
     }
 
     /// Loads the log signing key, refusing a key file that others can read.
@@ -246,6 +304,113 @@ impl DataDir {
         }
         Ok(signer)
     }
+}
+
+/// The witness key: a key of its own, not the log's, because a cosignature states something
+/// else than a checkpoint signature and the two must be revocable apart. Same file rules as
+/// the log key: mode 0600, refused if others may read it.
+impl DataDir {
+    /// The witness's key name: `<origin>/witness`, a schema-less URL as the cosignature spec
+    /// advises, naming this instance.
+    pub fn witness_name(&self) -> String {
+        format!("{}/witness", self.config.origin)
+    }
+
+    /// Loads the witness key; `None` if this instance has none yet.
+    pub fn witness_signer(&self) -> Result<Option<Cosigner>, DataDirError> {
+        let path = self.path.join(WITNESS_KEY);
+        let bad = |reason: String| DataDirError::BadKey {
+            path: path.clone(),
+            reason,
+        };
+        let meta = match fs::metadata(&path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(bad(e.to_string())),
+        };
+        if meta.mode() & 0o077 != 0 {
+            return Err(bad(format!(
+                "mode {:o} lets others read it; run `chmod 600 {}`",
+                meta.mode() & 0o777,
+                path.display()
+            )));
+        }
+        let text = Zeroizing::new(fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?);
+        let cosigner = decode_witness_key(text.trim_end()).map_err(bad)?;
+        if cosigner.name() != self.witness_name() {
+            return Err(bad(format!(
+                "key name {:?} is not {:?}",
+                cosigner.name(),
+                self.witness_name()
+            )));
+        }
+        Ok(Some(cosigner))
+    }
+
+    /// Loads the witness key, creating it (0600, fsynced) if there is none; `true` if it was
+    /// created now. Two processes creating it at once end up with the same key.
+    pub fn witness_signer_or_create(&self) -> Result<(Cosigner, bool), DataDirError> {
+        if let Some(c) = self.witness_signer()? {
+            return Ok((c, false));
+        }
+        let seed = Zeroizing::new(random_bytes::<32>().map_err(|e| DataDirError::Io {
+            context: "witness key".into(),
+            source: std::io::Error::other(e),
+        })?);
+        let name = self.witness_name();
+        let cosigner = Cosigner::new(&name, *seed).map_err(|e| DataDirError::BadConfig {
+            path: self.path.join(CONFIG),
+            reason: format!("{name:?} is not a valid key name: {e}"),
+        })?;
+        let mut raw = Zeroizing::new(vec![COSIGNATURE_ALG]);
+        raw.extend_from_slice(&*seed);
+        let text = Zeroizing::new(format!(
+            "PRIVATE+KEY+{name}+{}+{}\n",
+            hex::encode(cosigner.key_id()),
+            B64.encode(&*raw)
+        ));
+        match write_new(&self.path.join(WITNESS_KEY), text.as_bytes()) {
+            Ok(()) => {
+                fsync_dir(&self.path)?;
+                Ok((cosigner, true))
+            }
+            // Another process made it first: use theirs.
+            Err(DataDirError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::AlreadyExists =>
+            {
+                let c = self.witness_signer()?.ok_or_else(|| DataDirError::BadKey {
+                    path: self.path.join(WITNESS_KEY),
+                    reason: "vanished while being created".into(),
+                })?;
+                Ok((c, false))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn decode_witness_key(text: &str) -> Result<Cosigner, String> {
+    let parts: Vec<&str> = text.splitn(5, '+').collect(); // base64 may hold '+'
+    let [p, k, name, id, key] = parts[..] else {
+        return Err("not a PRIVATE+KEY+name+id+key line".into());
+    };
+    if p != "PRIVATE" || k != "KEY" {
+        return Err("not a PRIVATE+KEY+name+id+key line".into());
+    }
+    let raw = Zeroizing::new(
+        B64.decode(key)
+            .map_err(|_| "key is not base64".to_string())?,
+    );
+    if raw.len() != 33 || raw[0] != COSIGNATURE_ALG {
+        return Err("not an Ed25519 cosignature key".into());
+    }
+    let mut seed = Zeroizing::new([0u8; 32]);
+    seed.copy_from_slice(&raw[1..]);
+    let cosigner = Cosigner::new(name, *seed).map_err(|e| e.to_string())?;
+    if hex::encode(cosigner.key_id()) != id {
+        return Err("key id does not match the key".into());
+    }
+    Ok(cosigner)
 }
 
 /// `PRIVATE+KEY+<name>+<hex key id>+<base64(0x01 ‖ seed)>`, the signed-note private key form.

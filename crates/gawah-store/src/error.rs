@@ -23,6 +23,11 @@ pub enum StoreError {
     /// Another writer holds the database for longer than the wait allows; safe to retry.
     #[error("the database is busy; try again")]
     Busy,
+    /// The database server could not be reached, or the connection was lost (a database
+    /// server, PostgreSQL); safe to retry. A commit that fails this way may or may not have
+    /// committed: only an `Ok` acknowledges it.
+    #[error("the database is unavailable ({0}); try again")]
+    Unavailable(String),
     /// A record the caller named does not exist.
     #[error("not found: {0}")]
     NotFound(String),
@@ -40,7 +45,7 @@ pub enum StoreError {
 impl StoreError {
     /// Whether repeating the same operation may succeed.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Busy)
+        matches!(self, Self::Busy | Self::Unavailable(_))
     }
 }
 

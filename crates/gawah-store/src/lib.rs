@@ -5,11 +5,15 @@
 //! # Layout
 //! - [`store`]: the `Store` trait and the types that cross it.
 //! - [`sqlite`]: the embedded default, SQLite in WAL mode.
-//! - [`blob`] and [`blob_local`]: the `BlobStore` trait and its local-folder backend.
+//! - [`blob`] and [`blob_local`]: the `BlobStore` trait and its local-folder backend;
+//!   [`blob_s3`] the S3-compatible one, [`blob_config`] which of them a data dir uses.
 //! - [`keys`]: the keyring: organisation and data keys, sealed.
 //! - [`datadir`]: the data directory: config, signing key, database, blobs.
 //! - [`ledger`]: ingest, checkpoints and verification over a store and a blob store.
 //! - [`verify`]: recomputing everything from stored bytes and naming each failure.
+//! - [`timestamp`] and [`timestamps`]: RFC 3161 tokens over checkpoints: the client of a
+//!   timestamp authority, and the [`timestamps::TimestampStore`] that keeps the tokens.
+//! - [`witness`]: logs this instance witnesses, witnesses it asks, cosignatures received.
 //!
 //! Invariant: every state change goes through [`Store::commit`], one transaction that writes
 //! the records, their custody events and their log entries, and moves the log head.
@@ -17,7 +21,12 @@
 
 pub mod analysis;
 pub mod blob;
+pub mod blob_config;
+#[cfg(any(test, feature = "test-support"))]
+#[doc(hidden)]
+pub mod blob_conformance;
 pub mod blob_local;
+pub mod blob_s3;
 pub mod datadir;
 pub mod error;
 pub mod intake;
@@ -33,15 +42,22 @@ mod sqlite_intake;
 mod sqlite_keys;
 mod sqlite_people;
 mod sqlite_records;
+mod sqlite_timestamps;
 mod sqlite_uploads;
 mod sqlite_vocab;
+mod sqlite_witness;
 pub mod store;
+pub mod timestamp;
+pub mod timestamps;
 pub mod vault;
 pub mod verify;
 pub mod vocab;
+pub mod witness;
 
 pub use blob::{BlobError, BlobReceipt, BlobStore, BlobWriter};
+pub use blob_config::{BlobConfig, BlobLocation, open_blob_store};
 pub use blob_local::LocalBlobStore;
+pub use blob_s3::S3BlobStore;
 pub use datadir::{Config, DataDir, DataDirError};
 pub use error::StoreError;
 pub use keys::{INSTANCE_SCOPE, KeyError, KeyStore, Keyring};

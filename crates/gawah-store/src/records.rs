@@ -274,6 +274,7 @@ pub trait RecordStore:
     + crate::intake::IntakeStore
     + crate::analysis::AnalysisStore
     + crate::vocab::VocabStore
+    + crate::timestamps::TimestampStore
 {
     /// Every organisation.
     fn orgs(&self) -> Result<Vec<OrgRow>, StoreError>;

@@ -29,6 +29,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_incident_counts.sql"),
     include_str!("migrations/0007_incident_links.sql"),
     include_str!("migrations/0008_vocabularies.sql"),
+    include_str!("migrations/0009_witness.sql"),
+    include_str!("migrations/0010_timestamps.sql"),
 ];
 /// The newest schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -80,6 +80,7 @@ pub(crate) fn write_record(
         RecordWrite::SubmissionStatus(s) => crate::sqlite_intake::write_status(tx, s)?,
         RecordWrite::IncidentLink(l) => crate::sqlite_analysis::write_link(tx, idx, now, l)?,
         RecordWrite::Vocab(v) => crate::sqlite_vocab::write_term(tx, idx, now, v)?,
+        RecordWrite::Witness(w) => crate::sqlite_witness::write_witness(tx, idx, now, w)?,
         RecordWrite::Endorsement { org } => {
             tx.execute(
                 "INSERT OR IGNORE INTO endorsements (org_id, created_at) VALUES (?1, ?2)",

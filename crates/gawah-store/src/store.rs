@@ -201,6 +201,8 @@ pub enum RecordWrite {
     IncidentLink(crate::analysis::LinkWrite),
     /// A version of a vocabulary term of an organisation.
     Vocab(crate::vocab::VocabWrite),
+    /// A change of the witnessing configuration: a log witnessed, a witness asked.
+    Witness(crate::witness::WitnessChange),
 }
 
 /// One state change: a record write and the entry that logs it, committed together.
@@ -263,14 +265,18 @@ pub trait Store: HashReader + Send + Sync + fmt::Debug {
     ) -> Result<StoredCheckpoint, StoreError>;
 }
 
-/// The whole database: the log and records ([`Store`]) and the case database's reads
-/// ([`RecordStore`](crate::records::RecordStore)).
-pub trait Database: Store + crate::records::RecordStore + crate::keys::KeyStore {
+/// The whole database: the log and records ([`Store`]), the case database's reads
+/// ([`RecordStore`](crate::records::RecordStore)), the keys and the witness state.
+pub trait Database:
+    Store + crate::records::RecordStore + crate::keys::KeyStore + crate::witness::WitnessStore
+{
     /// Upcast, for code that needs only the keys.
     fn as_key_store(&self) -> &dyn crate::keys::KeyStore;
 }
 
-impl<T: Store + crate::records::RecordStore + crate::keys::KeyStore> Database for T {
+impl<T: Store + crate::records::RecordStore + crate::keys::KeyStore + crate::witness::WitnessStore>
+    Database for T
+{
     fn as_key_store(&self) -> &dyn crate::keys::KeyStore {
         self
     }

@@ -18,6 +18,8 @@
 //! - [`redact`]: redacted working copies of images, linked to their untouched originals.
 //! - [`intake`]: anonymous submissions at `/submit`, encrypted to the organisation's age
 //!   recipient on arrival, read by members at `/intake`; no address stored or logged.
+//! - [`witness`]: `POST /add-checkpoint`, this instance as a C2SP tlog-witness for the logs it
+//!   was told to witness.
 //!
 //! Invariant: only this crate knows HTTP. Every route checks role and organisation on the
 //! server; a record of another organisation is "not found".
@@ -46,6 +48,7 @@ pub mod state;
 pub mod testimonies;
 mod upload;
 pub mod vocab;
+pub mod witness;
 
 use std::sync::Arc;
 
@@ -62,6 +65,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(api)
         .merge(upload::routes())
         .merge(evidence::routes())
+        .merge(witness::routes())
         .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state)
 }

@@ -512,6 +512,7 @@ pub fn document(routes: &[RouteDoc]) -> Value {
             }
         }
     });
+    doc["paths"]["/add-checkpoint"] = crate::witness::openapi_path();
     for more in [submission_schemas(), search_schemas(), vocab_schemas()] {
         if let (Value::Object(schemas), Value::Object(more)) =
             (&mut doc["components"]["schemas"], more)

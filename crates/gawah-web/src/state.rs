@@ -25,6 +25,8 @@ pub struct AppState {
     pub search: gawah_search::SearchIndex,
     /// One thread at a time brings the index up to date.
     pub search_sync: std::sync::Mutex<()>,
+    /// The witness key, if this instance has one: it answers `POST /add-checkpoint`.
+    pub witness: Option<gawah_log::Cosigner>,
 }
 
 impl AppState {
@@ -39,7 +41,14 @@ impl AppState {
             receipt_limiter: crate::ctx::RateLimiter::new(20, Duration::from_secs(60)),
             search: gawah_search::SearchIndex::in_memory()?,
             search_sync: std::sync::Mutex::new(()),
+            witness: None,
         })
+    }
+
+    /// The same state acting as a witness with this key (see [`crate::witness`]).
+    pub fn with_witness(mut self, cosigner: gawah_log::Cosigner) -> Self {
+        self.witness = Some(cosigner);
+        self
     }
 
     /// The same state with another search index (the data dir's, on disk).

@@ -45,6 +45,16 @@ pub enum Command {
         /// The log's origin line and key name, e.g. `example.org/gawah`.
         #[arg(long)]
         origin: Option<String>,
+        /// RFC 3161 timestamp authority (`http://` or `https://`) that stamps checkpoints
+        /// (`gawah log timestamp`, bundles); written to gawah.toml as `tsa_url`.
+        #[arg(long, value_name = "URL")]
+        tsa_url: Option<String>,
+        /// Where blobs are kept: `s3://bucket[/prefix]` (endpoint, region and plain HTTP from
+        /// `AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_ALLOW_HTTP`, recorded; keys from
+        /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` at every run, never recorded) or an
+        /// absolute folder. Default: the data dir's `blobs/`. See docs/STORAGE.md.
+        #[arg(long, env = "GAWAH_BLOB_URL", value_name = "URL")]
+        blob_url: Option<String>,
     },
     /// Take files and folders (recursively) into custody.
     Ingest {
@@ -108,7 +118,62 @@ pub enum Command {
         /// A checkpoint of the same log you already trust: the bundle's must be consistent.
         #[arg(long, value_name = "TRUSTED")]
         checkpoint: Option<PathBuf>,
+        /// Which witnesses' cosignatures the checkpoint must carry.
+        #[command(flatten)]
+        witnesses: WitnessPolicyArgs,
     },
+    /// Witnessing (C2SP tlog-witness): logs this instance cosigns, witnesses it asks.
+    #[command(subcommand)]
+    Witness(WitnessCommand),
+}
+
+/// `gawah verify --witness WVKEY ... --min-witnesses N`.
+#[derive(Debug, Args)]
+pub struct WitnessPolicyArgs {
+    /// A witness's cosignature key (`gawah witness key` of the witness); repeat for several.
+    /// Each one's cosignature on the bundle's checkpoint is reported: valid, missing or bad.
+    #[arg(long = "witness", value_name = "WVKEY")]
+    pub witness: Vec<String>,
+    /// How many of the --witness keys must have cosigned (default: all of them).
+    #[arg(long, value_name = "N")]
+    pub min_witnesses: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WitnessCommand {
+    /// Print this instance's witness key (its cosignature verifier key), making it on first
+    /// use (`witness-signing.key`, mode 0600).
+    Key,
+    /// Witness a log: `gawah serve` will cosign its checkpoints at POST /add-checkpoint, each
+    /// only if consistent with the last one cosigned. Logged.
+    AddLog {
+        /// The log's verifier key (`gawah log key` of that instance).
+        #[arg(long, value_name = "VKEY")]
+        key: String,
+    },
+    /// Stop witnessing a log (its last state is kept). Logged.
+    RemoveLog {
+        /// The log's origin.
+        #[arg(long)]
+        origin: String,
+    },
+    /// Ask a witness to cosign this log's checkpoints (`gawah log cosign`). Logged.
+    Add {
+        /// The witness's submission prefix; requests go to <URL>/add-checkpoint.
+        #[arg(long)]
+        url: String,
+        /// The witness's cosignature key (`gawah witness key` of that instance).
+        #[arg(long, value_name = "WVKEY")]
+        key: String,
+    },
+    /// Stop asking a witness (its cosignatures are kept). Logged.
+    Remove {
+        /// The witness's key name.
+        #[arg(long)]
+        name: String,
+    },
+    /// This instance's witness key, the logs it witnesses and the witnesses it asks.
+    List,
 }
 
 /// What `gawah export` takes: a bundle's case, purpose and file, or a subcommand.
@@ -283,6 +348,24 @@ pub enum LogCommand {
     /// Recompute the tree from the stored entries and check the checkpoint, its signature and
     /// every blob.
     Verify,
+    /// Sign the head's checkpoint if needed and ask every configured witness to cosign it
+    /// (with a consistency proof from the size each last cosigned); keep the cosignatures,
+    /// which bundles then carry. Not logged. Exit 1 if any witness refused or failed.
+    Cosign,
+    /// Have the latest checkpoint (the head, signed first if needed) stamped by an RFC 3161
+    /// timestamp authority; the token is checked and kept (not a log entry). Exit 2 if the
+    /// authority fails or answers wrongly; nothing is kept then.
+    Timestamp {
+        /// The authority (default: GAWAH_TSA_URL, else `tsa_url` in gawah.toml).
+        #[arg(long, value_name = "URL")]
+        tsa_url: Option<String>,
+        /// Also write the authority's response (DER TimeStampResp) to this new file.
+        #[arg(long, value_name = "FILE.tsr")]
+        out: Option<PathBuf>,
+        /// Also write the stamped text (the checkpoint up to its blank line) to this new file.
+        #[arg(long, value_name = "FILE.txt")]
+        text: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -237,7 +237,7 @@ async fn openapi_documents_every_route() {
     }
     assert_eq!(
         paths.len(),
-        24,
+        25,
         "a route was added without a test update: {:?}",
         paths.keys().collect::<Vec<_>>()
     );

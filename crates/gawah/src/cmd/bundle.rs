@@ -166,6 +166,8 @@ pub fn export(g: &Global, args: BundleArgs) -> Result<Outcome> {
         );
     }
     let checkpoint = ledger.checkpoint()?;
+    // The log's signature and every witness cosignature kept for this size (`log cosign`).
+    let cosigned = gawah_store::witness::cosigned_note(ledger.store.as_ref(), &checkpoint)?;
     let size = checkpoint.size;
     let consistency = match since {
         None => None,
@@ -312,12 +314,17 @@ pub fn export(g: &Global, args: BundleArgs) -> Result<Outcome> {
     if consistency.is_some() {
         manifest.consistency = Some(gawah_bundle::CONSISTENCY.to_owned());
     }
-    writer.add_log(&checkpoint.note, &key, &proven, consistency.as_ref())?;
+    writer.add_log(&cosigned, &key, &proven, consistency.as_ref())?;
+    // The checkpoint's RFC 3161 timestamp, when there is one (see `timestamp::for_bundle`).
+    if let Some(t) = super::timestamp::for_bundle(g, &ledger, &checkpoint)? {
+        writer.add_timestamp(&checkpoint.note, &t.response)?;
+        manifest.timestamp = Some(gawah_bundle::TIMESTAMP.to_owned());
+    }
     writer.add_bytes(gawah_bundle::MANIFEST, &manifest.to_json())?;
     writer.add_bytes(gawah_bundle::README, readme_text(&manifest).as_bytes())?;
     writer.add_bytes(
         gawah_bundle::REPORT,
-        report_html(&manifest, &checkpoint.note, &key).as_bytes(),
+        report_html(&manifest, &cosigned, &key).as_bytes(),
     )?;
     // Logged before the bundle appears: every bundle on disk is in the log.
     let bundle_id = format!(
@@ -373,13 +380,24 @@ fn purpose_name(p: Purpose) -> &'static str {
 }
 
 /// `gawah verify BUNDLE --key KEYFILE [--checkpoint TRUSTED]`.
-pub fn verify(g: &Global, bundle: &Path, key: &Path, trusted: Option<&Path>) -> Result<Outcome> {
+pub fn verify(
+    g: &Global,
+    bundle: &Path,
+    key: &Path,
+    trusted: Option<&Path>,
+    witnesses: &crate::cli::WitnessPolicyArgs,
+) -> Result<Outcome> {
     let key = std::fs::read_to_string(key)
         .with_context(|| format!("read the key file {}", key.display()))?;
     let trusted = trusted
         .map(|p| std::fs::read_to_string(p).with_context(|| format!("read {}", p.display())))
         .transpose()?;
-    let report = gawah_bundle::verify(bundle, key.trim(), trusted.as_deref(), &Policy::default())?;
+    let policy = Policy {
+        witnesses: witnesses.witness.clone(),
+        min_witnesses: witnesses.min_witnesses,
+        ..Policy::default()
+    };
+    let report = gawah_bundle::verify(bundle, key.trim(), trusted.as_deref(), &policy)?;
     if g.json {
         json_line(&serde_json::to_value(&report)?)?;
     } else {

@@ -32,6 +32,16 @@ pub fn run(g: &Global, cmd: LogCommand) -> Result<Outcome> {
         LogCommand::Prove { index, size } => prove(g, &ledger, index, size)?,
         LogCommand::Consistency { from, to } => consistency(g, &ledger, from, to)?,
         LogCommand::Verify => return verify(g, &ledger),
+        LogCommand::Cosign => return super::witness::cosign(g, &ledger),
+        LogCommand::Timestamp { tsa_url, out, text } => {
+            return super::timestamp::run(
+                g,
+                &ledger,
+                tsa_url.as_deref(),
+                out.as_deref(),
+                text.as_deref(),
+            );
+        }
     }
     Ok(Outcome::Ok)
 }

@@ -13,6 +13,8 @@ pub mod keys;
 mod log;
 mod search;
 mod serve;
+mod timestamp;
+mod witness;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -34,7 +36,11 @@ pub const CLI_ACTOR: &str = "cli";
 pub fn run(cli: Cli) -> Result<Outcome> {
     let g = &cli.global;
     match cli.command {
-        Command::Init { origin } => init(g, origin.as_deref()),
+        Command::Init {
+            origin,
+            tsa_url,
+            blob_url,
+        } => init(g, origin.as_deref(), tsa_url, blob_url.as_deref()),
         Command::Ingest {
             case_ref,
             confidential,
@@ -71,7 +77,9 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             bundle,
             key,
             checkpoint,
-        } => bundle::verify(g, &bundle, &key, checkpoint.as_deref()),
+            witnesses,
+        } => bundle::verify(g, &bundle, &key, checkpoint.as_deref(), &witnesses),
+        Command::Witness(c) => witness::run(g, c),
     }
 }
 
@@ -108,10 +116,18 @@ pub fn open_ledger_at(path: &Path, mode: OpenMode) -> Result<Ledger> {
     ))
 }
 
-fn init(g: &Global, origin: Option<&str>) -> Result<Outcome> {
+fn init(
+    g: &Global,
+    origin: Option<&str>,
+    tsa_url: Option<String>,
+    blob_url: Option<&str>,
+) -> Result<Outcome> {
     let path: PathBuf = data_dir(g)?.to_owned();
     let source = keys::key_source(g, true)?;
-    let (dir, _) = DataDir::init(&path, origin, &source)?;
+    let blob = blob_url
+        .map(|url| gawah_store::BlobConfig::for_init(url, &gawah_store::blob_config::process_env))
+        .transpose()?;
+    let (dir, _) = DataDir::init_with_settings(&path, origin, &source, blob, tsa_url)?;
     let key = dir.signer()?.verifier_key();
     if g.json {
         json_line(&json!({"data_dir": path, "origin": dir.config.origin, "key": key}))?;

@@ -39,12 +39,15 @@ pub fn run(
         let path = super::data_dir(g)?.to_owned();
         (keys::open_unlocked(g, OpenMode::Checked)?, None, path)
     };
-    let index = DataDir::open(&path)?
-        .search_index()
-        .context("opening the search index")?;
-    let state = AppState::new(ledger, secure_cookies)
+    let dir = DataDir::open(&path)?;
+    let index = dir.search_index().context("opening the search index")?;
+    let mut state = AppState::new(ledger, secure_cookies)
         .context("starting the search index")?
         .with_search_index(index);
+    // A witness key (`gawah witness key`) makes this instance answer POST /add-checkpoint.
+    if let Some(cosigner) = dir.witness_signer()? {
+        state = state.with_witness(cosigner);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

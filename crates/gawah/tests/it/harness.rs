@@ -272,6 +272,11 @@ impl Server {
         (status, lines, payload.to_owned())
     }
 
+    /// The base URL it serves on (`http://127.0.0.1:<port>`).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
     /// SIGTERM, then everything it printed.
     pub fn stop(mut self) -> String {
         let pid = self.child.id().to_string();

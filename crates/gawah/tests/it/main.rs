@@ -13,3 +13,4 @@ mod keys;
 mod search;
 mod security_logs;
 mod tamper;
+mod witness;
