@@ -39,6 +39,6 @@ pub fn limits() -> Limits {
 pub fn policy() -> Policy {
     Policy {
         limits: limits(),
-        newer_consistency: None,
+        ..Policy::default()
     }
 }
