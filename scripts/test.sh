@@ -10,6 +10,8 @@ command -v go >/dev/null || need+=(golang-go)
 [ -x /usr/bin/time ] || need+=(time)
 command -v unzip >/dev/null || need+=(unzip)
 command -v openssl >/dev/null || need+=(openssl)
+# PostgreSQL server for the PostgreSQL store tests (crates/gawah-store/tests/store_pg.rs)
+[ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql)
 command -v setpriv >/dev/null || need+=(util-linux)
 # browser tests (tests/browser): Debian's Chromium, and Node with npm
 command -v chromium >/dev/null || need+=(chromium)
@@ -33,11 +35,17 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 SERVICES=$(mktemp -d "${TMPDIR:-/tmp}/gawah-services.XXXXXX")
 cleanup() {
     scripts/garage.sh stop "$SERVICES/garage" >/dev/null 2>&1 || true
+    scripts/postgres.sh stop "$SERVICES/pg" >/dev/null 2>&1 || true
     rm -rf "$SERVICES"
 }
 trap cleanup EXIT
+# The PostgreSQL server runs as another user, who must reach its folder inside.
+chmod 0755 "$SERVICES"
 mkdir -p "$SERVICES/garage"
 eval "$(scripts/garage.sh "$SERVICES/garage")"
+# PostgreSQL 15 (Debian's), run as an unprivileged user, for the PostgreSQL store tests.
+echo "== PostgreSQL (scripts/postgres.sh)"
+eval "$(scripts/postgres.sh start "$SERVICES/pg")"
 
 echo "== cargo test"
 cargo test --workspace --locked

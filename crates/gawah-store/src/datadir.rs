@@ -55,6 +55,11 @@ pub struct Config {
     /// `docs/TIMESTAMPS.md`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tsa_url: Option<String>,
+    /// The PostgreSQL database holding records and the log (`postgres://user@host:port/db`),
+    /// never with its password (from `GAWAH_DATABASE_URL` or `PGPASSWORD` at run time);
+    /// `GAWAH_DATABASE_URL` overrides it. None: SQLite in `gawah.db`. See `pg::url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
 }
 
 /// Why a data dir cannot be created or opened.
@@ -105,6 +110,9 @@ pub enum DataDirError {
     /// The blob store refused to open.
     #[error(transparent)]
     Blob(#[from] BlobError),
+    /// The configuration asks for something this build cannot do yet.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 fn io_err(context: impl std::fmt::Display) -> impl FnOnce(std::io::Error) -> DataDirError {
@@ -154,6 +162,24 @@ impl DataDir {
         blob: Option<BlobConfig>,
         tsa_url: Option<String>,
     ) -> Result<(Self, Keyring), DataDirError> {
+        Self::init_with_database(path, origin, keys, blob, tsa_url, None)
+    }
+
+    /// [`DataDir::init_with_settings`], keeping records and the log in the PostgreSQL
+    /// database `database` (`None`: SQLite in `gawah.db`); `gawah.toml` records its URL
+    /// without the password. Refused for now, before anything is written: PostgreSQL does
+    /// not yet hold the keys and records a data dir needs (see [`DataDir::store`]).
+    pub fn init_with_database(
+        path: &Path,
+        origin: Option<&str>,
+        keys: &KeySource,
+        blob: Option<BlobConfig>,
+        tsa_url: Option<String>,
+        database: Option<&crate::pg::DatabaseUrl>,
+    ) -> Result<(Self, Keyring), DataDirError> {
+        if let Some(url) = database {
+            return Err(postgres_incomplete(url));
+        }
         if let Some(url) = &tsa_url {
             crate::timestamp::check_url(url).map_err(|e| DataDirError::BadConfig {
                 path: path.join(CONFIG),
@@ -208,6 +234,7 @@ impl DataDir {
             origin,
             blob,
             tsa_url,
+            database_url: database.map(|d| d.without_password()),
         };
         if config.blob.is_none() {
             LocalBlobStore::open(&path.join(BLOBS))?;
@@ -247,15 +274,46 @@ impl DataDir {
         if config.layout > LAYOUT_VERSION {
             return Err(DataDirError::NewerLayout(config.layout));
         }
+        if let Some(url) = &config.database_url {
+            // Strict: a bad URL, or a password written into the file, is refused at once.
+            let bad = |reason: String| DataDirError::BadConfig {
+                path: config_path.clone(),
+                reason,
+            };
+            let parsed = crate::pg::DatabaseUrl::parse(url).map_err(|e| bad(e.to_string()))?;
+            if parsed.has_password() {
+                return Err(bad(
+                    "database_url must not hold a password; give it in GAWAH_DATABASE_URL or \
+                     PGPASSWORD"
+                        .into(),
+                ));
+            }
+        }
         Ok(Self {
             path: path.to_owned(),
             config,
         })
     }
 
-    /// Opens the record store.
+    /// Opens the record store: SQLite in `gawah.db`, unless a PostgreSQL database is named
+    /// (`GAWAH_DATABASE_URL`, else `database_url`), which this build refuses for now.
     pub fn store(&self, mode: OpenMode) -> Result<SqliteStore, DataDirError> {
+        if let Some(url) = self.database_url(&crate::blob_config::process_env)? {
+            return Err(postgres_incomplete(&url));
+        }
         Ok(SqliteStore::open(&self.path.join(DB), mode)?)
+    }
+
+    /// The PostgreSQL database this data dir uses, if any: `GAWAH_DATABASE_URL` in `env`,
+    /// else `database_url` in `gawah.toml`, with the password from the environment.
+    pub fn database_url(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<crate::pg::DatabaseUrl>, DataDirError> {
+        Ok(crate::pg::DatabaseUrl::from_settings(
+            self.config.database_url.as_deref(),
+            env,
+        )?)
     }
 
     /// Where the search index lives (derived from the database; rebuilt when missing).
@@ -387,6 +445,16 @@ impl DataDir {
             Err(e) => Err(e),
         }
     }
+}
+
+/// The refusal of a PostgreSQL data dir until `PgStore` implements every store trait (it
+/// implements `Store`, the log and items, so far).
+fn postgres_incomplete(url: &crate::pg::DatabaseUrl) -> DataDirError {
+    DataDirError::Unsupported(format!(
+        "PostgreSQL support is incomplete: {url} can hold the log and evidence items but not \
+         yet the records, keys and witness state a data dir needs; leave GAWAH_DATABASE_URL \
+         unset (and database_url out of gawah.toml) to use SQLite"
+    ))
 }
 
 fn decode_witness_key(text: &str) -> Result<Cosigner, String> {

@@ -5,6 +5,7 @@
 //! # Layout
 //! - [`store`]: the `Store` trait and the types that cross it.
 //! - [`sqlite`]: the embedded default, SQLite in WAL mode.
+//! - [`pg`]: PostgreSQL, for several servers on one database (the `Store` trait so far).
 //! - [`blob`] and [`blob_local`]: the `BlobStore` trait and its local-folder backend;
 //!   [`blob_s3`] the S3-compatible one, [`blob_config`] which of them a data dir uses.
 //! - [`keys`]: the keyring: organisation and data keys, sealed.
@@ -32,6 +33,7 @@ pub mod error;
 pub mod intake;
 pub mod keys;
 pub mod ledger;
+pub mod pg;
 pub mod records;
 pub mod sealed_blob;
 pub mod search;
@@ -47,6 +49,9 @@ mod sqlite_uploads;
 mod sqlite_vocab;
 mod sqlite_witness;
 pub mod store;
+#[cfg(any(test, feature = "test-support"))]
+#[doc(hidden)]
+pub mod store_conformance;
 pub mod timestamp;
 pub mod timestamps;
 pub mod vault;
@@ -62,6 +67,7 @@ pub use datadir::{Config, DataDir, DataDirError};
 pub use error::StoreError;
 pub use keys::{INSTANCE_SCOPE, KeyError, KeyStore, Keyring};
 pub use ledger::{IngestMeta, IngestedItem, Ledger, LedgerError, SealedMeta};
+pub use pg::PgStore;
 pub use records::RecordStore;
 pub use sqlite::SqliteStore;
 pub use store::{

@@ -229,7 +229,9 @@ pub type EntryVisitor<'a> = dyn FnMut(u64, &[u8]) -> Result<(), StoreError> + 'a
 /// - **Monotonicity**: the log only grows; at most one checkpoint is stored per size, and never
 ///   one for a size larger than the head.
 /// - **Reads** see a consistent snapshot of committed state.
-/// - **Errors**: [`StoreError::is_retryable`] tells whether trying again may help.
+/// - **Errors**: [`StoreError::is_retryable`] tells whether trying again may help. Only an
+///   `Ok` from `commit` acknowledges a batch: after a connection lost during the commit
+///   (PostgreSQL) the batch may or may not be there, and the error says to retry.
 pub trait Store: HashReader + Send + Sync + fmt::Debug {
     /// The log head.
     fn head(&self) -> Result<LogHead, StoreError>;

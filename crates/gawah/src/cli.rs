@@ -55,6 +55,17 @@ pub enum Command {
         /// absolute folder. Default: the data dir's `blobs/`. See docs/STORAGE.md.
         #[arg(long, env = "GAWAH_BLOB_URL", value_name = "URL")]
         blob_url: Option<String>,
+        /// Keep records and the log in PostgreSQL (`postgres://user[:password]@host[:port]/db`)
+        /// instead of the data dir's SQLite `gawah.db`; written to gawah.toml as
+        /// `database_url` without the password, which comes from `GAWAH_DATABASE_URL` or
+        /// `PGPASSWORD` at every run. Not yet complete: refused for now. See docs/STORAGE.md.
+        #[arg(
+            long,
+            env = "GAWAH_DATABASE_URL",
+            value_name = "URL",
+            hide_env_values = true
+        )]
+        database_url: Option<String>,
     },
     /// Take files and folders (recursively) into custody.
     Ingest {

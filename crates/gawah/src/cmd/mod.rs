@@ -40,7 +40,14 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             origin,
             tsa_url,
             blob_url,
-        } => init(g, origin.as_deref(), tsa_url, blob_url.as_deref()),
+            database_url,
+        } => init(
+            g,
+            origin.as_deref(),
+            tsa_url,
+            blob_url.as_deref(),
+            database_url.as_deref(),
+        ),
         Command::Ingest {
             case_ref,
             confidential,
@@ -121,13 +128,18 @@ fn init(
     origin: Option<&str>,
     tsa_url: Option<String>,
     blob_url: Option<&str>,
+    database_url: Option<&str>,
 ) -> Result<Outcome> {
     let path: PathBuf = data_dir(g)?.to_owned();
+    let database = database_url
+        .map(gawah_store::pg::DatabaseUrl::parse)
+        .transpose()?;
     let source = keys::key_source(g, true)?;
     let blob = blob_url
         .map(|url| gawah_store::BlobConfig::for_init(url, &gawah_store::blob_config::process_env))
         .transpose()?;
-    let (dir, _) = DataDir::init_with_settings(&path, origin, &source, blob, tsa_url)?;
+    let (dir, _) =
+        DataDir::init_with_database(&path, origin, &source, blob, tsa_url, database.as_ref())?;
     let key = dir.signer()?.verifier_key();
     if g.json {
         json_line(&json!({"data_dir": path, "origin": dir.config.origin, "key": key}))?;

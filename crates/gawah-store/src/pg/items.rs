@@ -1,0 +1,110 @@
+//! Evidence items on PostgreSQL: the rows the ledger's ingest writes and reads.
+
+use postgres::{Client, GenericClient, Row, Statement};
+
+use super::error::from_pg;
+use crate::error::StoreError;
+use crate::sqlite::{item_record, to_i64};
+use crate::store::{ItemRecord, NewItem};
+
+/// The columns [`item_from_row`] reads, in its order.
+pub(crate) const ITEM_COLUMNS: &str =
+    "id, sha256, bytes, salt, case_ref, file_name, created_at, log_index, sealed, blob_sha256";
+
+/// An item row (selected as [`ITEM_COLUMNS`]) as a record; the same checks as on SQLite.
+pub(crate) fn item_from_row(r: &Row) -> Result<ItemRecord, StoreError> {
+    let get = |e: postgres::Error| StoreError::Corrupt(format!("item row: {e}"));
+    item_record((
+        (
+            r.try_get(0).map_err(get)?,
+            r.try_get(1).map_err(get)?,
+            r.try_get(2).map_err(get)?,
+            r.try_get(3).map_err(get)?,
+        ),
+        (
+            r.try_get(4).map_err(get)?,
+            r.try_get(5).map_err(get)?,
+            r.try_get(6).map_err(get)?,
+            r.try_get(7).map_err(get)?,
+            r.try_get(8).map_err(get)?,
+            r.try_get(9).map_err(get)?,
+        ),
+    ))
+}
+
+/// The statements an item write runs, prepared once per commit.
+pub(crate) struct ItemStatements {
+    item: Statement,
+    data_key: Statement,
+}
+
+impl ItemStatements {
+    pub(crate) fn prepare(tx: &mut Client) -> Result<Self, StoreError> {
+        Ok(Self {
+            item: tx
+                .prepare(
+                    "INSERT INTO items (id, sha256, bytes, salt, case_ref, created_at, log_index,
+                                        blob_sha256, sealed)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .map_err(from_pg)?,
+            data_key: tx
+                .prepare(
+                    "INSERT INTO data_keys (record, scope, key_version, wrapped)
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .map_err(from_pg)?,
+        })
+    }
+}
+
+/// Inserts an evidence item recorded as entry `idx` at `created_ms`, with its data key.
+pub(crate) fn insert_item(
+    tx: &mut impl GenericClient,
+    stmts: &ItemStatements,
+    item: &NewItem,
+    created_ms: i64,
+    idx: i64,
+) -> Result<(), StoreError> {
+    if let Some(key) = &item.data_key {
+        tx.execute(
+            &stmts.data_key,
+            &[
+                &key.record,
+                &key.scope,
+                &i64::from(key.key_version),
+                &key.wrapped,
+            ],
+        )
+        .map_err(from_pg)?;
+    }
+    if item.confidential && (item.sealed.is_none() || item.blob_sha256.is_none()) {
+        return Err(StoreError::Invalid(
+            "a confidential item needs sealed content and sealed hashes".into(),
+        ));
+    }
+    // A confidential item's hash and salt live only in `sealed`: a seized database must not
+    // confirm that a known file is held.
+    let (sha, salt) = if item.confidential {
+        (None, None)
+    } else {
+        (Some(item.sha256.to_hex()), Some(item.salt.0.to_vec()))
+    };
+    let blob = item.blob_sha256.unwrap_or(item.sha256).to_hex();
+    tx.execute(
+        &stmts.item,
+        &[
+            &item.id.as_str(),
+            &sha,
+            &to_i64(item.bytes)?,
+            &salt,
+            &item.case_ref,
+            &created_ms,
+            &idx,
+            &blob,
+            &item.sealed,
+        ],
+    )
+    .map_err(from_pg)?;
+    Ok(())
+}
