@@ -59,6 +59,8 @@ cargo fetch --locked --target "$host" >/dev/null
 (cd fuzz && cargo fetch --locked --target "$host" >/dev/null)
 scripts/check-deps.sh --self-test
 scripts/check-deps.sh
+# Every test docs/THREAT_MODEL.md cites exists.
+scripts/check-threat-model.sh
 
 echo "== fuzz smoke (each target briefly; scripts/fuzz.sh runs them for longer)"
 scripts/fuzz.sh --smoke

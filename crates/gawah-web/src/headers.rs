@@ -24,6 +24,12 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
     );
+    // Pages and API answers may hold confidential text (a statement, a witness's name): no
+    // copy in a browser's or a proxy's cache, unless the handler chose a policy itself
+    // (static assets, the public log's immutable tiles).
+    if !h.contains_key("cache-control") {
+        h.insert("cache-control", HeaderValue::from_static("no-store"));
+    }
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert(

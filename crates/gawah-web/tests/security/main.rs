@@ -8,6 +8,7 @@
 //! - `session`: CSRF on every state-changing route (with a guard that finds new ones in the
 //!   source), cookie attributes, session fixation, logout, lockout, constant-time comparison.
 //! - `uploads`: HTML, SVG, polyglot and PDF uploads come back only as sandboxed attachments.
+//! - `cache`: nothing a member reads is kept in a browser's or proxy's cache.
 //!
 //! The log-output test (no secret in any log line) runs the real binary, in
 //! `crates/gawah/tests/it/security_logs.rs`; the browser test is
@@ -16,6 +17,7 @@
 #[path = "../it/harness.rs"]
 #[allow(dead_code)]
 mod harness;
+mod cache;
 mod html;
 mod inputs;
 mod session;
