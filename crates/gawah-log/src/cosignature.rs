@@ -19,12 +19,11 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
-use sha2::{Digest, Sha256};
+use ed25519_dalek::{Signature, Signer as _, VerifyingKey};
 
 use crate::note::{
-    MAX_SIGNATURES, NoteError, NoteSignature, check_name, check_text, hex, parse_key_id,
-    parse_signature_line,
+    MAX_SIGNATURES, NamedKey, NoteError, NoteSignature, check_text, encode_vkey,
+    parse_signature_line, parse_vkey,
 };
 
 /// Signature type byte of Ed25519 cosignatures (`cosignature/v1`).
@@ -71,56 +70,46 @@ pub fn cosigned_message(checkpoint_text: &str, time: u64) -> String {
 }
 
 /// Makes cosignatures with a witness's Ed25519 key.
-pub struct Cosigner {
-    name: String,
-    key: SigningKey,
-    key_id: [u8; 4],
-}
+pub struct Cosigner(NamedKey);
 
 impl fmt::Debug for Cosigner {
-    /// The name and key id only: the private key must never reach a log.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Cosigner")
-            .field("name", &self.name)
-            .field("key_id", &hex(&self.key_id))
-            .finish_non_exhaustive()
+        self.0.debug("Cosigner", f)
     }
 }
 
 impl Cosigner {
     /// A cosigner named `name` (a schema-less URL, by the spec's advice) from a 32-byte seed.
     pub fn new(name: &str, seed: [u8; 32]) -> Result<Self, NoteError> {
-        check_name(name)?;
-        let key = SigningKey::from_bytes(&seed);
-        let key_id = cosigner_key_id(name, &key.verifying_key());
-        Ok(Self {
-            name: name.to_owned(),
-            key,
-            key_id,
-        })
+        NamedKey::new(COSIGNATURE_ALG, name, seed).map(Self)
     }
 
     /// The witness's name.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.0.name
     }
 
     /// `SHA-256(name ‖ 0x0A ‖ 0x04 ‖ public key)[:4]`.
     pub fn key_id(&self) -> [u8; 4] {
-        self.key_id
+        self.0.key_id
     }
 
     /// `<name>+<hex key id>+<base64(0x04 ‖ public key)>`.
     pub fn verifier_key(&self) -> String {
-        encode(&self.name, &self.key_id, &self.key.verifying_key())
+        encode_vkey(
+            COSIGNATURE_ALG,
+            &self.0.name,
+            &self.0.key_id,
+            &self.0.key.verifying_key(),
+        )
     }
 
     /// The matching verifier.
     pub fn verifier(&self) -> CosignatureVerifier {
         CosignatureVerifier {
-            name: self.name.clone(),
-            key_id: self.key_id,
-            key: self.key.verifying_key(),
+            name: self.0.name.clone(),
+            key_id: self.0.key_id,
+            key: self.0.key.verifying_key(),
         }
     }
 
@@ -131,11 +120,15 @@ impl Cosigner {
             return Err(NoteError::Malformed("cosignature time out of range"));
         }
         let message = cosigned_message(checkpoint_text, time);
-        let signature = self.key.sign(message.as_bytes());
-        let mut bytes = self.key_id.to_vec();
+        let signature = self.0.key.sign(message.as_bytes());
+        let mut bytes = self.0.key_id.to_vec();
         bytes.extend_from_slice(&time.to_be_bytes());
         bytes.extend_from_slice(&signature.to_bytes());
-        Ok(format!("\u{2014} {} {}\n", self.name, BASE64.encode(bytes)))
+        Ok(format!(
+            "\u{2014} {} {}\n",
+            self.0.name,
+            BASE64.encode(bytes)
+        ))
     }
 }
 
@@ -150,36 +143,12 @@ pub struct CosignatureVerifier {
 impl CosignatureVerifier {
     /// Parses `<name>+<hex key id>+<base64(0x04 ‖ public key)>`, checking the key id.
     pub fn parse(vkey: &str) -> Result<Self, NoteError> {
-        let mut parts = vkey.splitn(3, '+');
-        let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(NoteError::BadVerifierKey(
-                "expected <name>+<key id>+<base64 key>",
-            ));
-        };
-        check_name(name).map_err(|_| NoteError::BadVerifierKey("bad name"))?;
-        let claimed = parse_key_id(id_hex)?;
-        let bytes = BASE64
-            .decode(key_b64)
-            .map_err(|_| NoteError::BadVerifierKey("key is not base64"))?;
-        let Some((&COSIGNATURE_ALG, raw)) = bytes.split_first() else {
-            return Err(NoteError::BadVerifierKey(
-                "not an Ed25519 cosignature key (type 0x04)",
-            ));
-        };
-        let raw: &[u8; 32] = raw
-            .try_into()
-            .map_err(|_| NoteError::BadVerifierKey("Ed25519 key must be 32 bytes"))?;
-        let key = VerifyingKey::from_bytes(raw)
-            .map_err(|_| NoteError::BadVerifierKey("invalid Ed25519 key"))?;
-        if cosigner_key_id(name, &key) != claimed {
-            return Err(NoteError::BadVerifierKey("key id does not match the key"));
-        }
-        Ok(Self {
-            name: name.to_owned(),
-            key_id: claimed,
-            key,
-        })
+        let (name, key_id, key) = parse_vkey(
+            COSIGNATURE_ALG,
+            "not an Ed25519 cosignature key (type 0x04)",
+            vkey,
+        )?;
+        Ok(Self { name, key_id, key })
     }
 
     /// The witness's name.
@@ -194,7 +163,7 @@ impl CosignatureVerifier {
 
     /// The key in the form [`CosignatureVerifier::parse`] reads.
     pub fn verifier_key(&self) -> String {
-        encode(&self.name, &self.key_id, &self.key)
+        encode_vkey(COSIGNATURE_ALG, &self.name, &self.key_id, &self.key)
     }
 
     /// Whether a signature line claims to be by this key (same name and key id).
@@ -259,25 +228,10 @@ pub fn parse_signature_lines(text: &str) -> Result<Vec<NoteSignature>, NoteError
     lines.into_iter().map(parse_signature_line).collect()
 }
 
-fn cosigner_key_id(name: &str, key: &VerifyingKey) -> [u8; 4] {
-    let mut hasher = Sha256::new();
-    hasher.update(name.as_bytes());
-    hasher.update([b'\n', COSIGNATURE_ALG]);
-    hasher.update(key.as_bytes());
-    let digest = hasher.finalize();
-    [digest[0], digest[1], digest[2], digest[3]]
-}
-
-fn encode(name: &str, key_id: &[u8; 4], key: &VerifyingKey) -> String {
-    let mut bytes = vec![COSIGNATURE_ALG];
-    bytes.extend_from_slice(key.as_bytes());
-    format!("{name}+{}+{}", hex(key_id), BASE64.encode(bytes))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::note::{NoteSigner, open_note};
+    use crate::note::{NoteSigner, hex, open_note};
 
     /// Seed 0x01..0x20. The public key, key id and signature below were computed with
     /// OpenSSL 3 and sha256sum, independently of this code:

@@ -89,56 +89,46 @@ pub struct Note {
 }
 
 /// Signs notes with an Ed25519 key under a name.
-pub struct NoteSigner {
-    name: String,
-    key: SigningKey,
-    key_id: [u8; 4],
-}
+pub struct NoteSigner(NamedKey);
 
 impl fmt::Debug for NoteSigner {
-    /// Shows the name and key id only: the private key must never reach a log.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NoteSigner")
-            .field("name", &self.name)
-            .field("key_id", &hex(&self.key_id))
-            .finish_non_exhaustive()
+        self.0.debug("NoteSigner", f)
     }
 }
 
 impl NoteSigner {
     /// A signer for key `name` from a 32-byte Ed25519 seed.
     pub fn new(name: &str, seed: [u8; 32]) -> Result<Self, NoteError> {
-        check_name(name)?;
-        let key = SigningKey::from_bytes(&seed);
-        let key_id = key_id(name, &key.verifying_key());
-        Ok(Self {
-            name: name.to_owned(),
-            key,
-            key_id,
-        })
+        NamedKey::new(ALG_ED25519, name, seed).map(Self)
     }
 
     /// The key name.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.0.name
     }
 
     /// `SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)[:4]`.
     pub fn key_id(&self) -> [u8; 4] {
-        self.key_id
+        self.0.key_id
     }
 
     /// The public key as `<name>+<hex key id>+<base64(0x01 ‖ public key)>`.
     pub fn verifier_key(&self) -> String {
-        encode_verifier_key(&self.name, &self.key_id, &self.key.verifying_key())
+        encode_vkey(
+            ALG_ED25519,
+            &self.0.name,
+            &self.0.key_id,
+            &self.0.key.verifying_key(),
+        )
     }
 
     /// The matching verifier.
     pub fn verifier(&self) -> NoteVerifier {
         NoteVerifier {
-            name: self.name.clone(),
-            key_id: self.key_id,
-            key: self.key.verifying_key(),
+            name: self.0.name.clone(),
+            key_id: self.0.key_id,
+            key: self.0.key.verifying_key(),
         }
     }
 
@@ -152,12 +142,12 @@ impl NoteSigner {
     /// a note that is already signed.
     pub fn signature_line(&self, text: &str) -> Result<String, NoteError> {
         check_text(text)?;
-        let signature = self.key.sign(text.as_bytes());
-        let mut bytes = self.key_id.to_vec();
+        let signature = self.0.key.sign(text.as_bytes());
+        let mut bytes = self.0.key_id.to_vec();
         bytes.extend_from_slice(&signature.to_bytes());
         Ok(format!(
             "{SIG_PREFIX}{} {}\n",
-            self.name,
+            self.0.name,
             BASE64.encode(bytes)
         ))
     }
@@ -174,23 +164,8 @@ pub struct NoteVerifier {
 impl NoteVerifier {
     /// Parses `<name>+<hex key id>+<base64(0x01 ‖ public key)>`, checking the key id.
     pub fn parse(vkey: &str) -> Result<Self, NoteError> {
-        let (name, rest) = vkey
-            .split_once('+')
-            .ok_or(NoteError::BadVerifierKey("no '+'"))?;
-        let (id_hex, key_b64) = rest
-            .split_once('+')
-            .ok_or(NoteError::BadVerifierKey("no second '+'"))?;
-        check_name(name).map_err(|_| NoteError::BadVerifierKey("bad name"))?;
-        let claimed = parse_key_id(id_hex)?;
-        let key = parse_public_key(key_b64)?;
-        if key_id(name, &key) != claimed {
-            return Err(NoteError::BadVerifierKey("key id does not match the key"));
-        }
-        Ok(Self {
-            name: name.to_owned(),
-            key_id: claimed,
-            key,
-        })
+        let (name, key_id, key) = parse_vkey(ALG_ED25519, "not an Ed25519 key", vkey)?;
+        Ok(Self { name, key_id, key })
     }
 
     /// The key name.
@@ -205,7 +180,7 @@ impl NoteVerifier {
 
     /// The key in the same text form [`NoteVerifier::parse`] reads.
     pub fn verifier_key(&self) -> String {
-        encode_verifier_key(&self.name, &self.key_id, &self.key)
+        encode_vkey(ALG_ED25519, &self.name, &self.key_id, &self.key)
     }
 
     /// Strict Ed25519 verification: also refuses weak keys and non-canonical encodings,
@@ -331,19 +306,84 @@ pub(crate) fn check_name(name: &str) -> Result<(), NoteError> {
     Ok(())
 }
 
-fn key_id(name: &str, key: &VerifyingKey) -> [u8; 4] {
+/// `SHA-256(name ‖ 0x0A ‖ alg ‖ public key)[:4]`: the key id of a note key (`alg` 0x01) or
+/// of a witness's cosignature key (0x04).
+pub(crate) fn key_id_of(alg: u8, name: &str, key: &VerifyingKey) -> [u8; 4] {
     let mut hasher = Sha256::new();
     hasher.update(name.as_bytes());
-    hasher.update([b'\n', ALG_ED25519]);
+    hasher.update([b'\n', alg]);
     hasher.update(key.as_bytes());
     let digest = hasher.finalize();
     [digest[0], digest[1], digest[2], digest[3]]
 }
 
-fn encode_verifier_key(name: &str, key_id: &[u8; 4], key: &VerifyingKey) -> String {
-    let mut bytes = vec![ALG_ED25519];
+/// `<name>+<hex key id>+<base64(alg ‖ public key)>`.
+pub(crate) fn encode_vkey(alg: u8, name: &str, key_id: &[u8; 4], key: &VerifyingKey) -> String {
+    let mut bytes = vec![alg];
     bytes.extend_from_slice(key.as_bytes());
     format!("{name}+{}+{}", hex(key_id), BASE64.encode(bytes))
+}
+
+/// Parses `<name>+<hex key id>+<base64(alg ‖ public key)>` of key type `alg` (`kind` names
+/// it in the error), checking that the key id is the key's.
+pub(crate) fn parse_vkey(
+    alg: u8,
+    kind: &'static str,
+    vkey: &str,
+) -> Result<(String, [u8; 4], VerifyingKey), NoteError> {
+    let (name, rest) = vkey
+        .split_once('+')
+        .ok_or(NoteError::BadVerifierKey("no '+'"))?;
+    let (id_hex, key_b64) = rest
+        .split_once('+')
+        .ok_or(NoteError::BadVerifierKey("no second '+'"))?;
+    check_name(name).map_err(|_| NoteError::BadVerifierKey("bad name"))?;
+    let claimed = parse_key_id(id_hex)?;
+    let bytes = BASE64
+        .decode(key_b64)
+        .map_err(|_| NoteError::BadVerifierKey("key is not base64"))?;
+    let raw = match bytes.split_first() {
+        Some((&a, raw)) if a == alg => raw,
+        _ => return Err(NoteError::BadVerifierKey(kind)),
+    };
+    let raw: &[u8; 32] = raw
+        .try_into()
+        .map_err(|_| NoteError::BadVerifierKey("Ed25519 key must be 32 bytes"))?;
+    let key = VerifyingKey::from_bytes(raw)
+        .map_err(|_| NoteError::BadVerifierKey("invalid Ed25519 key"))?;
+    if key_id_of(alg, name, &key) != claimed {
+        return Err(NoteError::BadVerifierKey("key id does not match the key"));
+    }
+    Ok((name.to_owned(), claimed, key))
+}
+
+/// An Ed25519 private key under a name, with its key id for one key type: what a note
+/// signer and a cosigner hold alike.
+pub(crate) struct NamedKey {
+    pub(crate) name: String,
+    pub(crate) key: SigningKey,
+    pub(crate) key_id: [u8; 4],
+}
+
+impl NamedKey {
+    pub(crate) fn new(alg: u8, name: &str, seed: [u8; 32]) -> Result<Self, NoteError> {
+        check_name(name)?;
+        let key = SigningKey::from_bytes(&seed);
+        let key_id = key_id_of(alg, name, &key.verifying_key());
+        Ok(Self {
+            name: name.to_owned(),
+            key,
+            key_id,
+        })
+    }
+
+    /// The name and key id only: the private key must never reach a log.
+    pub(crate) fn debug(&self, kind: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(kind)
+            .field("name", &self.name)
+            .field("key_id", &hex(&self.key_id))
+            .finish_non_exhaustive()
+    }
 }
 
 /// Exactly eight lowercase hex digits, as Go and this crate write them.
@@ -357,19 +397,6 @@ pub(crate) fn parse_key_id(id_hex: &str) -> Result<[u8; 4], NoteError> {
     let value = u32::from_str_radix(id_hex, 16)
         .map_err(|_| NoteError::BadVerifierKey("key id is not hex"))?;
     Ok(value.to_be_bytes())
-}
-
-fn parse_public_key(key_b64: &str) -> Result<VerifyingKey, NoteError> {
-    let bytes = BASE64
-        .decode(key_b64)
-        .map_err(|_| NoteError::BadVerifierKey("key is not base64"))?;
-    let Some((&ALG_ED25519, raw)) = bytes.split_first() else {
-        return Err(NoteError::BadVerifierKey("not an Ed25519 key"));
-    };
-    let raw: &[u8; 32] = raw
-        .try_into()
-        .map_err(|_| NoteError::BadVerifierKey("Ed25519 key must be 32 bytes"))?;
-    VerifyingKey::from_bytes(raw).map_err(|_| NoteError::BadVerifierKey("invalid Ed25519 key"))
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
