@@ -4,7 +4,9 @@
 //! D/gawah.toml        configuration (strict: unknown keys are refused)
 //! D/log-signing.key   the log's Ed25519 signing key, mode 0600
 //! D/witness-signing.key  the witness's Ed25519 cosigning key, mode 0600, made on first use
-//! D/gawah.db          the SQLite store (with -wal and -shm beside it)
+//! D/gawah.db          the SQLite store (with -wal and -shm beside it), unless gawah.toml
+//!                     names a PostgreSQL database (`database_url`)
+//! D/uploads/          partial files of resumable uploads (either database)
 //! D/blobs/            the local blob store (unless `[blob]` in gawah.toml names another)
 //! D/spool/            S3 writes being spooled (unlinked files only; see `blob_s3`)
 //! ```
@@ -14,6 +16,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -26,8 +29,10 @@ use crate::blob::{BlobError, BlobStore};
 use crate::blob_config::{BlobConfig, open_blob_store, probe_blob_store};
 use crate::blob_local::LocalBlobStore;
 use crate::error::StoreError;
-use crate::keys::{KeyError, Keyring};
+use crate::keys::{KeyError, KeyStore, Keyring};
+use crate::pg::PgStore;
 use crate::sqlite::{OpenMode, SqliteStore};
+use crate::store::{Database, Store};
 use gawah_core::seal::KeySource;
 
 /// The data dir layout version this build writes.
@@ -167,8 +172,9 @@ impl DataDir {
 
     /// [`DataDir::init_with_settings`], keeping records and the log in the PostgreSQL
     /// database `database` (`None`: SQLite in `gawah.db`); `gawah.toml` records its URL
-    /// without the password. Refused for now, before anything is written: PostgreSQL does
-    /// not yet hold the keys and records a data dir needs (see [`DataDir::store`]).
+    /// without the password (which later comes from `GAWAH_DATABASE_URL` or `PGPASSWORD`).
+    /// The database is reached and checked before anything is written here: one that
+    /// already holds a gawah log or keyring is refused, as a non-empty folder is.
     pub fn init_with_database(
         path: &Path,
         origin: Option<&str>,
@@ -177,9 +183,6 @@ impl DataDir {
         tsa_url: Option<String>,
         database: Option<&crate::pg::DatabaseUrl>,
     ) -> Result<(Self, Keyring), DataDirError> {
-        if let Some(url) = database {
-            return Err(postgres_incomplete(url));
-        }
         if let Some(url) = &tsa_url {
             crate::timestamp::check_url(url).map_err(|e| DataDirError::BadConfig {
                 path: path.join(CONFIG),
@@ -193,6 +196,7 @@ impl DataDir {
         }
         // Refused before anything is written: a weak passphrase leaves no half-made dir.
         let (keyring, ring_row, instance_key) = Keyring::create(keys)?;
+        let pg = database.map(open_new_postgres).transpose()?;
         if path.exists()
             && fs::read_dir(path)
                 .map_err(io_err(path.display()))?
@@ -228,7 +232,11 @@ impl DataDir {
             &path.join(KEY),
             encode_private_key(&signer, &seed).as_bytes(),
         )?;
-        SqliteStore::create(&path.join(DB))?.init_keyring(&ring_row, &instance_key)?;
+        match &pg {
+            Some(pg) => pg.init_keyring(&ring_row, &instance_key)?,
+            None => SqliteStore::create(&path.join(DB))?.init_keyring(&ring_row, &instance_key)?,
+        }
+        drop(pg);
         let config = Config {
             layout: LAYOUT_VERSION,
             origin,
@@ -295,13 +303,28 @@ impl DataDir {
         })
     }
 
-    /// Opens the record store: SQLite in `gawah.db`, unless a PostgreSQL database is named
-    /// (`GAWAH_DATABASE_URL`, else `database_url`), which this build refuses for now.
+    /// Opens the SQLite store in `gawah.db`, for tools that work on the file itself;
+    /// refused for a data dir whose records are in PostgreSQL (see [`DataDir::database`]).
     pub fn store(&self, mode: OpenMode) -> Result<SqliteStore, DataDirError> {
         if let Some(url) = self.database_url(&crate::blob_config::process_env)? {
-            return Err(postgres_incomplete(&url));
+            return Err(DataDirError::Unsupported(format!(
+                "this data dir keeps its records in PostgreSQL ({url}), and this works only \
+                 on a SQLite data dir"
+            )));
         }
         Ok(SqliteStore::open(&self.path.join(DB), mode)?)
+    }
+
+    /// Opens the record store: PostgreSQL if a database is named (`GAWAH_DATABASE_URL`,
+    /// else `database_url` in `gawah.toml`, the password from the environment), with this
+    /// data dir for its partial uploads; else SQLite in `gawah.db`.
+    pub fn database(&self, mode: OpenMode) -> Result<Arc<dyn Database>, DataDirError> {
+        match self.database_url(&crate::blob_config::process_env)? {
+            Some(url) => Ok(Arc::new(
+                PgStore::open(&url, mode)?.with_data_dir(self.path.clone()),
+            )),
+            None => Ok(Arc::new(SqliteStore::open(&self.path.join(DB), mode)?)),
+        }
     }
 
     /// The PostgreSQL database this data dir uses, if any: `GAWAH_DATABASE_URL` in `env`,
@@ -447,14 +470,18 @@ impl DataDir {
     }
 }
 
-/// The refusal of a PostgreSQL data dir until `PgStore` implements every store trait (it
-/// implements `Store`, the log and items, so far).
-fn postgres_incomplete(url: &crate::pg::DatabaseUrl) -> DataDirError {
-    DataDirError::Unsupported(format!(
-        "PostgreSQL support is incomplete: {url} can hold the log and evidence items but not \
-         yet the records, keys and witness state a data dir needs; leave GAWAH_DATABASE_URL \
-         unset (and database_url out of gawah.toml) to use SQLite"
-    ))
+/// Opens the PostgreSQL database of a new data dir (creating its schema) and refuses one
+/// that already holds a gawah instance: a second data dir on it would sign the same log with
+/// another key.
+fn open_new_postgres(url: &crate::pg::DatabaseUrl) -> Result<PgStore, DataDirError> {
+    let pg = PgStore::open(url, OpenMode::Checked)?;
+    if pg.head()?.size > 0 || pg.keyring()?.is_some() {
+        return Err(DataDirError::Unsupported(format!(
+            "{url} already holds a gawah log; give a new database (or schema), or open the \
+             data dir that uses it"
+        )));
+    }
+    Ok(pg)
 }
 
 fn decode_witness_key(text: &str) -> Result<Cosigner, String> {

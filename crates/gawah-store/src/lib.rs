@@ -28,6 +28,9 @@ pub mod blob_config;
 pub mod blob_conformance;
 pub mod blob_local;
 pub mod blob_s3;
+#[cfg(any(test, feature = "test-support"))]
+#[doc(hidden)]
+pub mod conformance;
 pub mod datadir;
 pub mod error;
 pub mod intake;

@@ -165,6 +165,7 @@ fn write_records(tx: &mut Client, first: u64, changes: &[Change]) -> Result<(), 
     let mut item_stmts = None;
     for (i, change) in changes.iter().enumerate() {
         let idx = to_i64(first + i as u64)?;
+        let now = change.entry.time.millis();
         match &change.record {
             RecordWrite::None => {}
             RecordWrite::Item(item) => {
@@ -174,36 +175,32 @@ fn write_records(tx: &mut Client, first: u64, changes: &[Change]) -> Result<(), 
                 };
                 insert_item(tx, stmts, item, change.entry.time.millis(), idx)?;
             }
-            other => return Err(unsupported(other)),
+            RecordWrite::OrgKey(k) => super::keys::write_org_key(tx, k, now)?,
+            RecordWrite::RotateKey(r) => super::keys::write_rotation(tx, r, now)?,
+            RecordWrite::Rekey { ring, keys } => super::keys::write_rekey(tx, ring, keys)?,
+            RecordWrite::Witness(w) => super::witness::write_witness(tx, idx, now, w)?,
+            RecordWrite::Vocab(v) => super::vocab::write_term(tx, idx, now, v)?,
+            RecordWrite::IncidentLink(l) => super::analysis::write_link(tx, idx, now, l)?,
+            RecordWrite::IntakeKey(k) => super::intake::write_intake_key(tx, now, k)?,
+            RecordWrite::Submission(s) => super::intake::write_submission(tx, idx, s)?,
+            RecordWrite::SubmissionPart(p) => super::intake::write_part(tx, idx, p)?,
+            RecordWrite::SubmissionStatus(s) => super::intake::write_status(tx, s)?,
+            RecordWrite::Org { id, name } => super::records::write_org(tx, now, id, name)?,
+            RecordWrite::Member(m) => super::records::write_member(tx, now, m)?,
+            RecordWrite::ApiToken { member, token_hash } => {
+                super::records::write_api_token(tx, now, member, token_hash)?
+            }
+            RecordWrite::Edict(e) => super::records::write_edict(tx, e)?,
+            RecordWrite::Endorsement { org } => super::records::write_endorsement(tx, now, org)?,
+            RecordWrite::Incident(w) => super::incidents::write_incident(tx, idx, now, w)?,
+            RecordWrite::Evidence(e) => super::uploads::write_evidence(tx, idx, now, e)?,
+            RecordWrite::Derivative(d) => super::derivatives::write_derivative(tx, idx, now, d)?,
+            RecordWrite::Person(p) => super::people::write_person(tx, idx, now, p)?,
+            RecordWrite::Testimony(t) => super::people::write_testimony(tx, idx, now, t)?,
+            RecordWrite::Act(a) => super::people::write_act(tx, idx, a)?,
+            RecordWrite::ErasureRequest(r) => super::people::write_erasure_request(tx, idx, r)?,
+            RecordWrite::ErasureApprove(a) => super::people::write_erasure_approve(tx, idx, a)?,
         }
     }
     Ok(())
-}
-
-/// The refusal of a record write PostgreSQL does not store yet. Named by its variant only
-/// (the Debug text up to the first bracket), never by its fields.
-pub(crate) fn unsupported(record: &RecordWrite) -> StoreError {
-    let debug = format!("{record:?}");
-    let name = debug
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .next()
-        .unwrap_or("record");
-    StoreError::Invalid(format!("not yet supported on PostgreSQL: {name}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_unsupported_record_is_named_by_its_variant_only() {
-        let record = RecordWrite::Endorsement {
-            org: gawah_core::OrgId::random().unwrap(),
-        };
-        let text = unsupported(&record).to_string();
-        assert!(
-            text.ends_with("not yet supported on PostgreSQL: Endorsement"),
-            "{text}"
-        );
-    }
 }

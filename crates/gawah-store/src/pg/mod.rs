@@ -16,20 +16,33 @@
 //! next one takes over from the committed head. There is no leader to elect and no state in
 //! memory to hand over.
 //!
-//! Implemented so far: the [`Store`](crate::Store) trait (record writes `None` and `Item`;
-//! other [`RecordWrite`](crate::RecordWrite)s are refused with "not yet supported on
-//! PostgreSQL") and `HashReader`. The other store traits (records, keys, witnesses, uploads,
-//! intake, analysis, vocabularies, timestamps...) are not yet, so a data dir cannot use
-//! PostgreSQL yet (see `DataDir::store`).
+//! Every store trait is implemented, so a `PgStore` is a [`Database`](crate::store::Database)
+//! and a data dir may keep its records here (see `DataDir::database`). Record writes are
+//! dispatched in `append`, one function per [`RecordWrite`](crate::RecordWrite) in the module
+//! of its records: `records` (orgs, members, tokens, edicts, endorsements, versions),
+//! `incidents`, `uploads`, `people` (with erasure), `dispositions`, `derivatives`, `keys`,
+//! `witness`, `timestamps`, `vocab`, `analysis`, `intake`.
 
+mod analysis;
 mod append;
+mod derivatives;
+mod dispositions;
 mod error;
+mod incidents;
+mod intake;
 mod items;
+mod keys;
 mod migrate;
+mod people;
 mod pool;
+mod records;
 mod store;
+mod timestamps;
 mod tree;
+mod uploads;
 pub mod url;
+mod vocab;
+mod witness;
 
 use std::time::Duration;
 
@@ -63,6 +76,10 @@ pub struct PgStore {
     name: String,
     /// This store's `application_name`.
     application: String,
+    /// Anchors of deep incident list pages (see `incidents`).
+    anchors: std::sync::Arc<incidents::ListAnchors>,
+    /// The data dir whose `uploads/` holds partial upload files (see `uploads`).
+    data_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -111,6 +128,10 @@ impl PgStore {
             pool: Pool::new(config, workers)?,
             name: url.redacted(),
             application,
+            anchors: std::sync::Arc::new(incidents::ListAnchors::new(
+                incidents::LIST_ANCHOR_STRIDE,
+            )),
+            data_dir: None,
         };
         store
             .pool

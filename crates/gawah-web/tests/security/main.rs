@@ -14,10 +14,10 @@
 //! `crates/gawah/tests/it/security_logs.rs`; the browser test is
 //! `tests/browser/security.test.mjs`. `docs/SECURITY_TESTS.md` says what each proves.
 
+mod cache;
 #[path = "../it/harness.rs"]
 #[allow(dead_code)]
 mod harness;
-mod cache;
 mod html;
 mod inputs;
 mod session;

@@ -111,11 +111,12 @@ pub fn open_ledger(g: &Global, mode: OpenMode) -> Result<Ledger> {
 /// Opens the ledger of the data dir at `path`.
 pub fn open_ledger_at(path: &Path, mode: OpenMode) -> Result<Ledger> {
     let dir = DataDir::open(path)?;
-    let store = dir.store(mode)?;
+    // SQLite in the data dir, or the PostgreSQL database its config names.
+    let store = dir.database(mode)?;
     let blobs = dir.blobs()?;
     let signer = dir.signer()?;
     Ok(Ledger::new(
-        Arc::new(store),
+        store,
         Box::new(blobs),
         signer,
         Arc::new(SystemClock),
