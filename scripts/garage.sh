@@ -18,31 +18,8 @@ die() { echo "garage.sh: $*" >&2; exit 1; }
 
 usage() { die "usage: $0 [start|stop] DIR"; }
 
-hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
-
-# A port nothing listens on: random in 20000-59999, checked with a connect attempt.
-free_port() {
-    local p
-    for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 40000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"
-            return
-        fi
-    done
-    die "no free port found"
-}
-
-# Polls "$@" until it succeeds, at most $1 tenths of a second.
-poll() {
-    local tenths=$1
-    shift
-    for _ in $(seq 1 "$tenths"); do
-        if "$@" >/dev/null 2>&1; then return 0; fi
-        sleep 0.1
-    done
-    return 1
-}
+# hex, free_port, poll
+source "$(dirname "${BASH_SOURCE[0]}")/lib/services.sh"
 
 g() { "$GARAGE_BIN" -c "$DIR/garage.toml" "$@"; }
 
