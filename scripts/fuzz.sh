@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Fuzzes the bundle reader and the parsers the offline verifier relies on (cargo-fuzz,
-# libFuzzer). See docs/RELIABILITY.md.
+# Fuzzes every parser of outside input: the bundle reader and the parsers the offline
+# verifier relies on, and the server's and the CLI's (cargo-fuzz, libFuzzer). See
+# docs/RELIABILITY.md.
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]   each target for that long (default 600)
-#   scripts/fuzz.sh --smoke                each target for 20 s (for CI)
+#   scripts/fuzz.sh --smoke                each target for 15 s (for CI)
 #
 #   FUZZ_TARGETS="manifest tlog_proof" scripts/fuzz.sh 60    only some targets
 #
 # Targets (fuzz/fuzz_targets/): bundle_reader (bytes -> BundleReader + verify_archive),
 # signed_note (gawah-log's signed notes, checkpoints, verifier keys), tlog_proof
-# (TlogProof::parse), manifest (Manifest::parse).
+# (TlogProof::parse), manifest (Manifest::parse), import_csv and import_jsonl (gawah import's
+# file reader), tile_path (/log/tile/ paths), tus_headers (tus 1.0 upload headers),
+# search_query (the search text parser and analyzer), multipart (the evidence form reader).
 #
 # Runs on stable Rust: cargo-fuzz needs nightly flags, so RUSTC_BOOTSTRAP=1 is set for it.
 # Installs cargo-fuzz (cargo install cargo-fuzz --locked) if it is missing. Seeds are written
@@ -23,14 +26,14 @@
 set -euo pipefail
 
 usage() {
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
 seconds=600
 case "${1:-}" in
 "") ;;
---smoke) seconds=20 ;;
+--smoke) seconds=15 ;;
 -h | --help) usage ;;
 *[!0-9]* | 0) usage ;;
 *) seconds=$1 ;;
@@ -38,7 +41,9 @@ esac
 [[ $# -le 1 ]] || usage
 
 cd "$(dirname "$0")/.."
-read -r -a targets <<<"${FUZZ_TARGETS:-bundle_reader signed_note tlog_proof manifest}"
+all="bundle_reader signed_note tlog_proof manifest import_csv import_jsonl tile_path"
+all+=" tus_headers search_query multipart"
+read -r -a targets <<<"${FUZZ_TARGETS:-$all}"
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "fuzz.sh: installing cargo-fuzz (cargo install cargo-fuzz --locked)" >&2

@@ -65,6 +65,11 @@ scripts/check-threat-model.sh
 echo "== fuzz smoke (each target briefly; scripts/fuzz.sh runs them for longer)"
 scripts/fuzz.sh --smoke
 
+echo "== soak (2 minutes; scripts/soak.sh runs 30 minutes at 200 clients)"
+# The debug build the cargo step made (dependencies optimised): zero errors, every
+# acknowledged upload stored, the log verified.
+scripts/soak.sh --profile dev --minutes 2 --clients 50 --incidents 2000
+
 # --- browser tests (tests/browser) -----------------------------------------------------------
 # Real Chromium from Debian, driven by playwright-core, with axe-core; they start
 # target/debug/gawah (built by the cargo step above) themselves. See tests/browser/README.md.

@@ -3,6 +3,12 @@
 //! a consistency proof, a public one with a redacted copy), and their manifests, proofs and
 //! checkpoints, so that mutations start from inputs that pass every check.
 //!
+//! For the parsers of outside input to the server and the CLI: the import fixtures of
+//! `crates/gawah/tests/fixtures/import` and the examples of `docs/IMPORT.md` (import_csv,
+//! import_jsonl), every kind of tile path (tile_path), tus headers (tus_headers), search texts
+//! in the three languages (search_query), and multipart bodies as browsers and scripts send
+//! them (multipart). See `other_seeds`.
+//!
 //! `cargo run --release --example seed -- DIR`
 
 use std::collections::BTreeMap;
@@ -241,4 +247,157 @@ fn main() {
     m.consistency = Some(CONSISTENCY.into());
     m.notes = Some(json!({"left_out": ["item_z"], "n": 1.5, "u": "\u{202e}"}));
     write(dir, "manifest", "full", &m.to_json());
+    other_seeds(dir);
+    regressions(dir);
+}
+
+/// Every input that once made a target fail (`fuzz/regressions/<target>/`), as a seed, so
+/// that each run, the CI smoke included, replays it first.
+fn regressions(dir: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("regressions");
+    let Ok(targets) = std::fs::read_dir(&root) else {
+        return;
+    };
+    for target in targets.flatten() {
+        let name = target.file_name().to_string_lossy().into_owned();
+        for input in std::fs::read_dir(target.path()).unwrap().flatten() {
+            let bytes = std::fs::read(input.path()).unwrap();
+            let file = format!("regression-{}", input.file_name().to_string_lossy());
+            write(dir, &name, &file, &bytes);
+        }
+    }
+}
+
+/// The import fixtures, each as incidents (first byte 0) or edicts (1).
+const FIXTURES: [(&str, u8, &[u8]); 4] = [
+    (
+        "incidents.csv",
+        0,
+        include_bytes!("../../crates/gawah/tests/fixtures/import/incidents.csv"),
+    ),
+    (
+        "edicts.csv",
+        1,
+        include_bytes!("../../crates/gawah/tests/fixtures/import/edicts.csv"),
+    ),
+    (
+        "incidents.jsonl",
+        0,
+        include_bytes!("../../crates/gawah/tests/fixtures/import/incidents.jsonl"),
+    ),
+    (
+        "edicts.jsonl",
+        1,
+        include_bytes!("../../crates/gawah/tests/fixtures/import/edicts.jsonl"),
+    ),
+];
+
+/// docs/IMPORT.md, whose `csv` and `json` code blocks are examples.
+const IMPORT_DOC: &str = include_str!("../../docs/IMPORT.md");
+
+fn with_kind(kind: u8, file: &[u8]) -> Vec<u8> {
+    let mut v = vec![kind];
+    v.extend_from_slice(file);
+    v
+}
+
+fn other_seeds(dir: &Path) {
+    for (name, kind, file) in FIXTURES {
+        let target = if name.ends_with(".csv") {
+            "import_csv"
+        } else {
+            "import_jsonl"
+        };
+        write(dir, target, name, &with_kind(kind, file));
+    }
+    let mut block: Option<(&str, String)> = None;
+    let mut n = 0;
+    for line in IMPORT_DOC.lines() {
+        match (&mut block, line) {
+            (None, "```csv") => block = Some(("import_csv", String::new())),
+            (None, "```json") => block = Some(("import_jsonl", String::new())),
+            (Some((target, text)), "```") => {
+                // An edict example holds "issuing_body" or "#sector".
+                let kind = u8::from(text.contains("issuing_body") || text.contains("#sector"));
+                write(
+                    dir,
+                    target,
+                    &format!("doc-{n}"),
+                    &with_kind(kind, text.as_bytes()),
+                );
+                n += 1;
+                block = None;
+            }
+            (Some((_, text)), l) => {
+                text.push_str(l);
+                text.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    let tiles = [
+        "tile/0/000",
+        "tile/0/x001/x234/067",
+        "tile/1/005.p/17",
+        "tile/entries/x001/x234/067.p/8",
+        "tile/63/x018/x446/x744/x073/x709/x551/615",
+        "0/001.p/255",
+    ];
+    for (i, t) in tiles.iter().enumerate() {
+        write(dir, "tile_path", &format!("tile-{i}"), t.as_bytes());
+    }
+    let tus: [&[u8]; 4] = [
+        b"\x0f1.0.0\n1024\n0\nfilename d29ybGQucG5n,confidential dHJ1ZQ==,case Q0FTRS0x,incident",
+        b"\x0b1.0.0\n18446744073709551615\n\nname,x",
+        b"\x061.0.0\n007\n42\n",
+        b"\x08\n\n\nfilename Li4vLi4vZXRjL3Bhc3N3ZA==",
+    ];
+    for (i, t) in tus.iter().enumerate() {
+        write(dir, "tus_headers", &format!("tus-{i}"), t);
+    }
+    let searches = [
+        "school closure -university",
+        "\"girls' school\" Kabul",
+        "«مکتب دختران» -پوهنتون",
+        "“نجونو ښوونځي” هرات",
+        "می گوید کتاب‌های سیمه‌ییزې",
+        "AND title:x * ~ -\"\" \u{200c}\u{200d}\u{202e}ي ك ة ٤٢",
+    ];
+    for (i, s) in searches.iter().enumerate() {
+        write(dir, "search_query", &format!("search-{i}"), s.as_bytes());
+    }
+    let bodies = [
+        (
+            "multipart/form-data; boundary=XyZ",
+            0u8,
+            "--XyZ\r\nContent-Disposition: form-data; name=\"case\"\r\n\r\nCASE-1\r\n\
+             --XyZ\r\nContent-Disposition: form-data; name=\"confidential\"\r\n\r\non\r\n\
+             --XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"C:\\\\a\\\\p.jpg\"\r\n\
+             Content-Type: image/jpeg\r\n\r\n\u{1} photo bytes\r\n--XyZ--\r\n",
+        ),
+        (
+            "multipart/form-data; boundary=\"----WebKitFormBoundary7MA4YWxkTrZu0gW\"",
+            7,
+            "------WebKitFormBoundary7MA4YWxkTrZu0gW\r\n\
+             Content-Disposition: form-data; name=\"csrf\"\r\n\r\ntoken\r\n\
+             ------WebKitFormBoundary7MA4YWxkTrZu0gW\r\n\
+             Content-Disposition: form-data; name=\"incident\"\r\n\r\ninc_0123\r\n\
+             ------WebKitFormBoundary7MA4YWxkTrZu0gW\r\n\
+             Content-Disposition: form-data; name=\"file\"; filename=\"\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n\r\n\
+             ------WebKitFormBoundary7MA4YWxkTrZu0gW--\r\n",
+        ),
+        (
+            "multipart/form-data;boundary=b",
+            33,
+            "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\n\r\n\
+             one\r\n--b\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\ntwo\r\n--b--\r\n",
+        ),
+    ];
+    for (i, (ct, knob, body)) in bodies.iter().enumerate() {
+        let mut v = format!("{ct}\n").into_bytes();
+        v.push(*knob);
+        v.extend_from_slice(body.as_bytes());
+        write(dir, "multipart", &format!("form-{i}"), &v);
+    }
 }

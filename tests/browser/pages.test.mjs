@@ -82,6 +82,19 @@ async function fontsFor(page, selector) {
   }
 }
 
+// The fonts that drew an element once Chromium has shaped its text. Right after a web font
+// loads, Chromium may report no font at all for text it has not laid out again yet (the face is
+// swapped in on a later frame): wait for frames until it names one, a bounded number of times.
+// An empty answer is "not drawn yet", never "drawn by another font", so this hides no failure.
+async function drawnFonts(page, selector) {
+  for (let frame = 0; frame < 30; frame++) {
+    const fonts = await fontsFor(page, selector);
+    if (fonts.size > 0) return fonts;
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+  }
+  return fontsFor(page, selector);
+}
+
 describe('pages', () => {
   let server;
   let browser;
@@ -197,7 +210,7 @@ describe('pages', () => {
         if (lang === 'en') continue;
         // Chromium's own account of the fonts that drew the text: Vazirmatn, the web font.
         // Another (system) font means a letter Vazirmatn lacks, or CSS that does not ask for it.
-        const fonts = await fontsFor(page, TEXT);
+        const fonts = await drawnFonts(page, TEXT);
         if (!fonts.has(WEB_FONT)) problems.push(`${lang} ${path}: Vazirmatn drew nothing (${[...fonts.keys()]})`);
         const others = [...fonts].filter(([name]) => name !== WEB_FONT);
         if (others.length) t.diagnostic(`${lang} ${path}: other fonts used: ${others.map(([n, c]) => `${n}: ${c} glyphs`).join(', ')}`);
@@ -215,7 +228,7 @@ describe('pages', () => {
     try {
       await page.goto(urlOf(PAGES.find((p) => p[0] === 'incident')[1], 'en'));
       await page.evaluate(() => document.fonts.ready);
-      const fonts = await fontsFor(page, 'main h1 bdi');
+      const fonts = await drawnFonts(page, 'main h1 bdi');
       assert.deepEqual([...fonts.keys()], [WEB_FONT]);
     } finally {
       await page.close();
@@ -245,7 +258,7 @@ describe('pages', () => {
       await page.evaluate((chars) => document.fonts.load('16px Vazirmatn', chars), letters);
       const missing = [];
       for (const c of letters) {
-        const fonts = await fontsFor(page, `#glyph-probe span[data-c="${c}"]`);
+        const fonts = await drawnFonts(page, `#glyph-probe span[data-c="${c}"]`);
         if (!fonts.has(WEB_FONT) || fonts.size !== 1) missing.push(`${c} U+${c.codePointAt(0).toString(16).toUpperCase()}: ${[...fonts.keys()]}`);
       }
       assert.deepEqual(missing, [], 'letters not drawn by Vazirmatn');

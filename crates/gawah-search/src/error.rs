@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
+#[cfg(feature = "index")]
 use tantivy::TantivyError;
+#[cfg(feature = "index")]
 use tantivy::directory::error::LockError;
 
 /// Why a search or an index operation failed.
@@ -45,10 +47,12 @@ pub enum SearchError {
         id: String,
     },
     /// The search library failed (disk full, corrupt segment, ...). A rebuild usually helps.
+    #[cfg(feature = "index")]
     #[error("search index: {0}")]
     Index(TantivyError),
 }
 
+#[cfg(feature = "index")]
 impl From<TantivyError> for SearchError {
     fn from(error: TantivyError) -> Self {
         match error {

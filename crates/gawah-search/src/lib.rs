@@ -34,10 +34,14 @@
 
 pub mod analyze;
 mod error;
+#[cfg(feature = "index")]
 mod facets;
+#[cfg(feature = "index")]
 mod index;
 mod query;
+#[cfg(feature = "index")]
 mod schema;
+#[cfg(feature = "index")]
 mod search;
 
 use std::collections::BTreeMap;
@@ -46,8 +50,9 @@ use serde::Serialize;
 
 pub use analyze::detect_language;
 pub use error::{QueryError, SearchError};
+#[cfg(feature = "index")]
 pub use index::SearchIndex;
-pub use query::{MAX_QUERY_CHARS, MAX_QUERY_TERMS, MAX_WINDOW};
+pub use query::{Clause, MAX_QUERY_CHARS, MAX_QUERY_TERMS, MAX_WINDOW, ParsedText, parse_text};
 
 /// One incident as the index sees it. Holds no confidential field (see the crate doc).
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]

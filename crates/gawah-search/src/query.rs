@@ -9,17 +9,24 @@
 //! that wrote the ZWNJ as a space ("سیمه ییزې") as well as the joined forms; without the ZWNJ
 //! the split point is unknown, and only the affix rules of [`Mode`] apply.
 
+#[cfg(feature = "index")]
 use std::ops::Bound;
 
+#[cfg(feature = "index")]
 use tantivy::Term;
+#[cfg(feature = "index")]
 use tantivy::query::{
     BooleanQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
 };
+#[cfg(feature = "index")]
 use tantivy::schema::{Field, IndexRecordOption};
 
+use crate::QueryError;
+#[cfg(feature = "index")]
+use crate::SearchQuery;
 use crate::analyze::{Mode, analyze, may_be_detached};
+#[cfg(feature = "index")]
 use crate::schema::{DateInterval, Fields};
-use crate::{QueryError, SearchQuery};
 
 /// The longest search text accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 1_000;
@@ -30,7 +37,7 @@ pub const MAX_WINDOW: usize = 10_000;
 
 /// One part of the search text, analysed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Clause {
+pub enum Clause {
     /// One token.
     Term(String),
     /// Tokens in order, with the slop allowed between them.
@@ -41,12 +48,16 @@ pub(crate) enum Clause {
 }
 
 /// Clauses of a boolean query.
+#[cfg(feature = "index")]
 type Clauses = Vec<(Occur, Box<dyn Query>)>;
 
-/// The search text, parsed.
+/// The search text, parsed: public so that the fuzz target (`fuzz/`) checks what the
+/// parser makes of any text, not only that it returns.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub(crate) struct ParsedText {
+pub struct ParsedText {
+    /// Parts every result must match.
     pub include: Vec<Clause>,
+    /// Parts no result may match.
     pub exclude: Vec<Clause>,
 }
 
@@ -58,7 +69,7 @@ enum Piece<'a> {
 }
 
 /// Parse and analyse the search text.
-pub(crate) fn parse_text(text: &str) -> Result<ParsedText, QueryError> {
+pub fn parse_text(text: &str) -> Result<ParsedText, QueryError> {
     let chars = text.chars().count();
     if chars > MAX_QUERY_CHARS {
         return Err(QueryError::TooLong {
@@ -137,7 +148,7 @@ fn closing_quote(open: char) -> Option<char> {
 
 impl Clause {
     /// How many terms the clause searches for.
-    fn terms(&self) -> usize {
+    pub fn terms(&self) -> usize {
         match self {
             Clause::Term(_) => 1,
             Clause::Phrase(tokens, _) => tokens.len(),
@@ -175,6 +186,7 @@ fn tokens_clause(mut tokens: Vec<String>) -> Option<Clause> {
 
 /// The tantivy query for `q`, text clauses scored by BM25 and filters scoring nothing, and
 /// whether the text holds any word to score.
+#[cfg(feature = "index")]
 pub(crate) fn build(q: &SearchQuery, f: &Fields) -> Result<(Box<dyn Query>, bool), QueryError> {
     if q.org.is_empty() {
         return Err(QueryError::NoOrganisation);
@@ -211,6 +223,7 @@ pub(crate) fn build(q: &SearchQuery, f: &Fields) -> Result<(Box<dyn Query>, bool
     ))
 }
 
+#[cfg(feature = "index")]
 fn text_query(field: Field, clause: &Clause) -> Box<dyn Query> {
     let term = |t: &str| Term::from_field_text(field, t);
     match clause {
@@ -232,6 +245,7 @@ fn text_query(field: Field, clause: &Clause) -> Box<dyn Query> {
 }
 
 /// Any of `values` in `field`, as a filter that adds nothing to the score.
+#[cfg(feature = "index")]
 fn filter(field: Field, values: &[String]) -> (Occur, Box<dyn Query>) {
     let terms = values.iter().map(|v| Term::from_field_text(field, v));
     let set = Box::new(TermSetQuery::new(terms));
@@ -240,6 +254,7 @@ fn filter(field: Field, values: &[String]) -> (Occur, Box<dyn Query>) {
 
 /// Interval overlap: the incident's interval ends on or after `from` starts, and starts on or
 /// before `to` ends.
+#[cfg(feature = "index")]
 fn date_filters(q: &SearchQuery, f: &Fields) -> Result<Clauses, QueryError> {
     let parse = |value: &String| {
         DateInterval::parse(value).ok_or_else(|| QueryError::BadDate {

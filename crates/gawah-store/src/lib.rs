@@ -15,6 +15,8 @@
 //! - [`timestamp`] and [`timestamps`]: RFC 3161 tokens over checkpoints: the client of a
 //!   timestamp authority, and the [`timestamps::TimestampStore`] that keeps the tokens.
 //! - [`witness`]: logs this instance witnesses, witnesses it asks, cosignatures received.
+//! - [`migrate`]: moving a data dir between backends (rows copied, then verified), and
+//!   consistent backups and their verified restore.
 //!
 //! Invariant: every state change goes through [`Store::commit`], one transaction that writes
 //! the records, their custody events and their log entries, and moves the log head.
@@ -36,6 +38,7 @@ pub mod error;
 pub mod intake;
 pub mod keys;
 pub mod ledger;
+pub mod migrate;
 pub mod pg;
 pub mod records;
 pub mod sealed_blob;

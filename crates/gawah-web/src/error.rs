@@ -1,11 +1,20 @@
 //! Errors of handlers: short stable messages to clients, details in the server log.
+//!
+//! A backend that is down or busy for now (the database restarting, the blob store
+//! unreachable, a lock held too long) is a 503 with `Retry-After`, never a 500: nothing was
+//! acknowledged and the same request may succeed shortly, on this server or another one
+//! behind the same load balancer. Every other store failure stays a 500.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use gawah_core::incident::FieldError;
-use gawah_store::{LedgerError, StoreError};
+use gawah_store::{BlobError, KeyError, LedgerError, StoreError};
 use serde_json::json;
+
+/// Seconds a client is asked to wait before trying a 503 again: a database restart or a
+/// blob store coming back takes seconds, and a load balancer may send the retry elsewhere.
+pub const RETRY_AFTER_SECS: u32 = 2;
 
 /// What went wrong while answering a request.
 #[derive(Debug, thiserror::Error)]
@@ -34,7 +43,17 @@ pub enum AppError {
     /// Too many attempts.
     #[error("too many attempts; wait a minute and try again")]
     TooMany,
-    /// A bug or an outage; details go to the log only.
+    /// A backend is unreachable or busy for now; nothing was acknowledged and the same
+    /// request may succeed later. `what` names the backend for the client; `detail` (the
+    /// backend's own error) goes to the log only.
+    #[error("{what} is temporarily unavailable; try again shortly")]
+    Unavailable {
+        /// The backend, as a client may read it ("the database", "file storage").
+        what: &'static str,
+        /// The underlying error, for the log.
+        detail: String,
+    },
+    /// A bug or a failure that will repeat; details go to the log only.
     #[error("internal error")]
     Internal(String),
 }
@@ -51,6 +70,7 @@ impl AppError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Gone => StatusCode::GONE,
             Self::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -62,7 +82,24 @@ impl From<StoreError> for AppError {
             StoreError::NotFound(_) => Self::NotFound,
             StoreError::Invalid(m) => Self::BadRequest(m),
             StoreError::Conflict(m) => Self::Conflict(m),
+            other if other.is_retryable() => Self::Unavailable {
+                what: "the database",
+                detail: other.to_string(),
+            },
             other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<BlobError> for AppError {
+    fn from(e: BlobError) -> Self {
+        if e.is_retryable() {
+            Self::Unavailable {
+                what: "file storage",
+                detail: e.to_string(),
+            }
+        } else {
+            Self::Internal(e.to_string())
         }
     }
 }
@@ -70,8 +107,9 @@ impl From<StoreError> for AppError {
 impl From<LedgerError> for AppError {
     fn from(e: LedgerError) -> Self {
         match e {
-            LedgerError::Store(s) => s.into(),
-            LedgerError::Keys(gawah_store::KeyError::Shredded(_)) => Self::Gone,
+            LedgerError::Store(s) | LedgerError::Keys(KeyError::Store(s)) => s.into(),
+            LedgerError::Blob(b) => b.into(),
+            LedgerError::Keys(KeyError::Shredded(_)) => Self::Gone,
             other => Self::Internal(other.to_string()),
         }
     }
@@ -79,8 +117,12 @@ impl From<LedgerError> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let Self::Internal(detail) = &self {
-            tracing::error!(%detail, "internal error");
+        match &self {
+            Self::Internal(detail) => tracing::error!(%detail, "internal error"),
+            Self::Unavailable { detail, .. } => {
+                tracing::warn!(%detail, "a backend is unavailable; answered 503")
+            }
+            _ => {}
         }
         let mut body = json!({"error": self.to_string()});
         if let Self::Invalid(fields) = &self {
@@ -96,6 +138,68 @@ impl IntoResponse for AppError {
                 axum::http::HeaderValue::from_static("Bearer"),
             );
         }
+        if matches!(self, Self::Unavailable { .. }) {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(RETRY_AFTER_SECS),
+            );
+        }
         resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(e: AppError) -> (StatusCode, Option<String>) {
+        let resp = e.into_response();
+        let retry = resp
+            .headers()
+            .get(axum::http::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        (resp.status(), retry)
+    }
+
+    #[test]
+    fn an_unreachable_or_busy_backend_is_503_with_retry_after() {
+        let retry = Some(RETRY_AFTER_SECS.to_string());
+        let down = StoreError::Unavailable("connection refused".into());
+        assert_eq!(
+            answer(down.into()),
+            (StatusCode::SERVICE_UNAVAILABLE, retry.clone())
+        );
+        assert_eq!(
+            answer(StoreError::Busy.into()),
+            (StatusCode::SERVICE_UNAVAILABLE, retry.clone())
+        );
+        let blob = BlobError::Unavailable {
+            context: "upload s3://b/k".into(),
+            source: std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
+        };
+        let through_ledger = AppError::from(LedgerError::Blob(blob));
+        assert_eq!(
+            through_ledger.to_string(),
+            "file storage is temporarily unavailable; try again shortly"
+        );
+        assert_eq!(
+            answer(through_ledger),
+            (StatusCode::SERVICE_UNAVAILABLE, retry)
+        );
+    }
+
+    #[test]
+    fn a_failure_that_will_repeat_stays_500_without_retry_after() {
+        let broken = StoreError::Database("syntax error".into());
+        assert_eq!(
+            answer(broken.into()),
+            (StatusCode::INTERNAL_SERVER_ERROR, None)
+        );
+        let refused = BlobError::Config("missing AWS_ACCESS_KEY_ID".into());
+        assert_eq!(
+            answer(refused.into()),
+            (StatusCode::INTERNAL_SERVER_ERROR, None)
+        );
     }
 }

@@ -36,9 +36,12 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Path as UrlPath, Request, Sta
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, options, post};
-use base64::Engine;
 use gawah_core::seal::SecretKey;
 use gawah_core::seal::partial::PartialCipher;
+use gawah_core::upload::{
+    FormField, TextField, UploadError, UploadFields, clean_case, clean_name, truthy,
+    valid_upload_id,
+};
 use gawah_core::vocab::Role;
 use gawah_core::{Action, Commitment, IncidentId, ItemId, LogEntry};
 use gawah_store::records::{EvidenceWrite, NewUpload, UploadRow};
@@ -54,7 +57,7 @@ use crate::error::AppError;
 use crate::state::{AppState, blocking};
 
 /// The tus protocol version spoken.
-pub const TUS_VERSION: &str = "1.0.0";
+pub use gawah_core::upload::TUS_VERSION;
 /// The tus extensions supported.
 pub const TUS_EXTENSIONS: &str = "creation,termination";
 /// The default largest upload: 20 GiB. `GAWAH_MAX_UPLOAD_BYTES` overrides it.
@@ -70,10 +73,6 @@ const LOCK_WAIT: Duration = Duration::from_secs(60);
 /// A long `PATCH` makes what it has received durable, and acknowledges it in the store, at
 /// least this often (so its last fsync, and a crash, cost at most this much).
 const SYNC_EVERY: u64 = 64 << 20;
-/// Longest text field of a form.
-const MAX_TEXT: usize = 4096;
-/// Longest case reference and file name kept.
-const MAX_NAME: usize = 255;
 
 /// The largest upload accepted, in bytes (`GAWAH_MAX_UPLOAD_BYTES`, default 20 GiB).
 pub fn max_upload() -> u64 {
@@ -114,9 +113,21 @@ impl From<LedgerError> for UpErr {
     }
 }
 
+/// The header and field parsers' errors (gawah_core::upload): 412 for the tus version, 400
+/// otherwise.
+impl From<UploadError> for UpErr {
+    fn from(e: UploadError) -> Self {
+        match e {
+            UploadError::Version => UpErr::Status(StatusCode::PRECONDITION_FAILED, e.to_string()),
+            e => bad(e.to_string()),
+        }
+    }
+}
+
 impl From<gawah_store::BlobError> for UpErr {
     fn from(e: gawah_store::BlobError) -> Self {
-        internal(e)
+        // An unreachable blob store is a 503 (see crate::error), anything else a 500.
+        Self::App(e.into())
     }
 }
 
@@ -188,9 +199,7 @@ fn record(s: &AppState, writer: SealedUpload, p: Placement) -> Result<IngestedIt
     let content = writer
         .finish()
         .map_err(|e| AppError::Internal(format!("sealing the upload: {e}")))?;
-    let (content, blob) = content
-        .commit()
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let (content, blob) = content.commit().map_err(AppError::from)?;
     let meta = IngestMeta {
         case_ref: p.case_ref.clone(),
         file_name: p.file_name.clone(),
@@ -224,36 +233,6 @@ fn record(s: &AppState, writer: SealedUpload, p: Placement) -> Result<IngestedIt
         bytes,
         log_index,
     })
-}
-
-/// The final component of a client's file name, without control characters, if any is left.
-fn clean_name(name: &str) -> Option<String> {
-    let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let clean: String = last.chars().filter(|c| !c.is_control()).collect();
-    let clean = clean.trim();
-    if clean.is_empty() || clean == "." || clean == ".." {
-        return None;
-    }
-    let mut end = clean.len().min(MAX_NAME);
-    while !clean.is_char_boundary(end) {
-        end -= 1;
-    }
-    Some(clean[..end].to_owned())
-}
-
-fn clean_case(case: &str) -> Result<Option<String>, UpErr> {
-    let case = case.trim();
-    if case.chars().count() > MAX_NAME {
-        return Err(bad(format!("case: at most {MAX_NAME} characters")));
-    }
-    Ok((!case.is_empty()).then(|| case.to_owned()))
-}
-
-fn truthy(v: &str) -> bool {
-    matches!(
-        v.trim().to_ascii_lowercase().as_str(),
-        "on" | "true" | "1" | "yes"
-    )
 }
 
 /// Blocking: the member's own incident, or 404 (also for a malformed id).
@@ -374,14 +353,11 @@ async fn stream_field(
 
 /// Reads a small text field.
 async fn text_field(field: &mut Field<'_>, name: &str) -> Result<String, UpErr> {
-    let mut buf = Vec::new();
+    let mut text = TextField::default();
     while let Some(chunk) = field.chunk().await.map_err(|e| multipart_err(&e))? {
-        buf.extend_from_slice(&chunk);
-        if buf.len() > MAX_TEXT {
-            return Err(bad(format!("{name}: too long")));
-        }
+        text.push(name, &chunk)?;
     }
-    String::from_utf8(buf).map_err(|_| bad(format!("{name}: not UTF-8 text")))
+    Ok(text.finish(name)?)
 }
 
 /// A read multipart form: the file staged, the other fields checked.
@@ -412,8 +388,8 @@ async fn read_form(
     let mut csrf_ok = csrf.is_none();
     while let Some(mut field) = form.next_field().await.map_err(|e| multipart_err(&e))? {
         let name = field.name().unwrap_or_default().to_owned();
-        match name.as_str() {
-            "file" => {
+        match FormField::of(&name, fixed.is_some()) {
+            FormField::File => {
                 if out.blob.is_some() {
                     return Err(bad("file: send one file per upload"));
                 }
@@ -429,8 +405,8 @@ async fn read_form(
                 out.file_name = file_name;
                 out.blob = Some(staged);
             }
-            "case" => out.case_ref = clean_case(&text_field(&mut field, "case").await?)?,
-            "incident" if fixed.is_none() => {
+            FormField::Case => out.case_ref = clean_case(&text_field(&mut field, "case").await?)?,
+            FormField::Incident => {
                 let id = text_field(&mut field, "incident").await?;
                 if !id.trim().is_empty() {
                     let member = m.clone();
@@ -438,15 +414,17 @@ async fn read_form(
                         Some(blocking(state, move |s| own_incident(s, &member, &id)).await?);
                 }
             }
-            "confidential" => out.confidential = truthy(&text_field(&mut field, &name).await?),
-            "csrf" => {
+            FormField::Confidential => {
+                out.confidential = truthy(&text_field(&mut field, &name).await?)
+            }
+            FormField::Csrf => {
                 let token = text_field(&mut field, "csrf").await?;
                 if let Some(ctx) = csrf {
                     ctx.check_csrf(&token)?;
                     csrf_ok = true;
                 }
             }
-            _ => {
+            FormField::Other => {
                 // Unknown fields are read and ignored, within the text limit.
                 text_field(&mut field, &name).await?;
             }
@@ -568,43 +546,19 @@ fn tus(result: Result<Response, UpErr>) -> Response {
 
 /// Checks `Tus-Resumable`; 412 with the supported version otherwise.
 fn check_tus(headers: &HeaderMap) -> Result<(), UpErr> {
-    match headers.get("tus-resumable").and_then(|v| v.to_str().ok()) {
-        Some(TUS_VERSION) => Ok(()),
-        _ => Err(UpErr::Status(
-            StatusCode::PRECONDITION_FAILED,
-            format!("Tus-Resumable: {TUS_VERSION} is required"),
-        )),
-    }
+    let raw = headers.get("tus-resumable").map(HeaderValue::as_bytes);
+    Ok(gawah_core::upload::check_resumable(raw)?)
 }
 
 fn header_u64(headers: &HeaderMap, name: &str) -> Result<u64, UpErr> {
-    let v = headers
-        .get(name)
-        .ok_or_else(|| bad(format!("missing header: {name}")))?;
-    v.to_str()
-        .ok()
-        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| bad(format!("{name}: not a non-negative integer")))
+    let raw = headers.get(name).map(HeaderValue::as_bytes);
+    Ok(gawah_core::upload::header_number(name, raw)?)
 }
 
 /// `Upload-Metadata`: comma-separated `key base64value` pairs (the value may be absent).
 fn metadata(headers: &HeaderMap) -> Result<Vec<(String, String)>, UpErr> {
-    let Some(v) = headers.get("upload-metadata") else {
-        return Ok(Vec::new());
-    };
-    let v = v.to_str().map_err(|_| bad("Upload-Metadata: not ASCII"))?;
-    let mut out = Vec::new();
-    for pair in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once(' ').unwrap_or((pair, ""));
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(value.trim())
-            .map_err(|_| bad(format!("Upload-Metadata: {key} is not base64")))?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| bad(format!("Upload-Metadata: {key} is not UTF-8 text")))?;
-        out.push((key.to_owned(), text));
-    }
-    Ok(out)
+    let raw = headers.get("upload-metadata").map(HeaderValue::as_bytes);
+    Ok(gawah_core::upload::metadata(raw)?)
 }
 
 /// A fresh upload id: `upl_` and 128 random bits in hex.
@@ -612,14 +566,6 @@ fn new_upload_id() -> Result<String, AppError> {
     let bytes: [u8; 16] =
         gawah_core::random::random_bytes().map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(format!("upl_{}", hex::encode(bytes)))
-}
-
-fn valid_upload_id(id: &str) -> bool {
-    id.strip_prefix("upl_").is_some_and(|h| {
-        h.len() == 32
-            && h.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    })
 }
 
 fn part_path(dir: &Path, id: &str) -> PathBuf {
@@ -810,16 +756,12 @@ async fn tus_create_inner(state: Arc<AppState>, req: Request) -> Result<Response
     if length > max_upload() {
         return Err(too_large());
     }
-    let (mut file_name, mut case_ref, mut incident, mut confidential) = (None, None, None, false);
-    for (k, v) in metadata(&parts.headers)? {
-        match k.as_str() {
-            "filename" | "name" => file_name = clean_name(&v),
-            "case" => case_ref = clean_case(&v)?,
-            "incident" if !v.trim().is_empty() => incident = Some(v),
-            "confidential" => confidential = truthy(&v),
-            _ => {}
-        }
-    }
+    let UploadFields {
+        file_name,
+        case_ref,
+        incident,
+        confidential,
+    } = UploadFields::from_metadata(&metadata(&parts.headers)?)?;
     let id = new_upload_id()?;
     let member = m.clone();
     let upload_id = id.clone();
@@ -1286,9 +1228,6 @@ mod tests {
     #[test]
     fn names_and_metadata() {
         assert_eq!(clean_name("C:\\photos\\a.jpg").as_deref(), Some("a.jpg"));
-        assert_eq!(clean_name("../../etc/passwd").as_deref(), Some("passwd"));
-        assert_eq!(clean_name("dir/"), None);
-        assert_eq!(clean_name("a\u{0}b\nc").as_deref(), Some("abc"));
         let mut h = HeaderMap::new();
         h.insert(
             "upload-metadata",
@@ -1305,5 +1244,34 @@ mod tests {
         assert!(valid_upload_id(&new_upload_id().unwrap()));
         assert!(!valid_upload_id("upl_XYZ"));
         assert!(!valid_upload_id("inc_00000000000000000000000000"));
+    }
+
+    /// The byte-level parsers in gawah-core read header values as `HeaderValue::to_str` does.
+    #[test]
+    fn header_text_is_what_the_header_type_calls_text() {
+        for b in 0..=255u8 {
+            let raw = [b'a', b, b'a'];
+            if let Ok(v) = HeaderValue::from_bytes(&raw) {
+                assert_eq!(
+                    v.to_str().is_ok(),
+                    gawah_core::upload::is_header_text(&raw),
+                    "byte {b:#04x}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn tus_errors_keep_their_statuses() {
+        let mut h = HeaderMap::new();
+        let status = |r: Result<(), UpErr>| r.map_err(|e| e.status());
+        assert_eq!(status(check_tus(&h)), Err(StatusCode::PRECONDITION_FAILED));
+        h.insert("tus-resumable", HeaderValue::from_static("1.0.0"));
+        assert_eq!(status(check_tus(&h)), Ok(()));
+        h.insert("upload-length", HeaderValue::from_static("x"));
+        let e = header_u64(&h, "Upload-Length")
+            .map(|_| ())
+            .map_err(|e| e.status());
+        assert_eq!(e, Err(StatusCode::BAD_REQUEST));
     }
 }

@@ -136,6 +136,41 @@ pub enum Command {
     /// Witnessing (C2SP tlog-witness): logs this instance cosigns, witnesses it asks.
     #[command(subcommand)]
     Witness(WitnessCommand),
+    /// Move the data dir's records and blobs to another database and blob store (SQLite or
+    /// PostgreSQL; a local folder or S3): every table copied row by row into an empty
+    /// target, every blob copied, the copy verified in full, and only then gawah.toml
+    /// rewritten (the old one kept as gawah.toml.before-migration). Stop servers first.
+    MigrateStore {
+        /// `sqlite` (the data dir's gawah.db, which must not exist yet) or
+        /// `postgres://user[:password]@host[:port]/db` (an empty database).
+        #[arg(long, value_name = "URL|sqlite")]
+        to_database_url: String,
+        /// `s3://bucket[/prefix]` (with the `AWS_*` variables, as at init) or an absolute
+        /// folder (the data dir's own `blobs/` is recorded as the default).
+        #[arg(long, value_name = "URL|PATH")]
+        to_blob_url: String,
+    },
+    /// Write a consistent snapshot of the data dir into a new folder: the database as a
+    /// SQLite file (sealed values stay sealed), the config, the log's signing key, every
+    /// blob an item names, and a manifest with the head and latest checkpoint. The backup
+    /// holds the signing key: keep it as safe as the server.
+    Backup {
+        /// The new folder to write (must not exist).
+        #[arg(long, value_name = "BACKUP_DIR")]
+        out: PathBuf,
+    },
+    /// Make a new data dir (SQLite, local blobs) from a backup, verify it in full and,
+    /// with --checkpoint, check it against a checkpoint taken before. Exit 0 only if all
+    /// holds; otherwise nothing is left at --data-dir.
+    Restore {
+        /// The backup folder.
+        #[arg(long, value_name = "BACKUP_DIR")]
+        from: PathBuf,
+        /// A checkpoint note of this log you trusted before (`gawah log checkpoint`, a
+        /// bundle's `log/checkpoint`): the restored log must be consistent with it.
+        #[arg(long, value_name = "TRUSTED")]
+        checkpoint: Option<PathBuf>,
+    },
 }
 
 /// `gawah verify --witness WVKEY ... --min-witnesses N`.

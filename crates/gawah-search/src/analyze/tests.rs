@@ -168,6 +168,21 @@ fn tokenizer_streams_the_index_tokens() {
 /// Characters that exercise every rule, for the property tests.
 const ALPHABET: &str = "[ابپتجدرزسشکگلمنوهیيىكةۀأإآٱـًٌٍَُِّْٰٔ\u{200C}\u{200D}\u{200E}\u{200F}\u{202B}\u{2066}ښږځڅټډړڼېۍئګ0-9٠-٩۰-۹a-zA-Zéİß'\u{0301}\u{FEFB} .,-]{0,40}";
 
+/// Regression (fuzzing, target search_query, 2026-11-29): a vowel sign after a space made a
+/// token " \u{7A9}", holding the space.
+#[test]
+fn a_mark_after_a_space_is_not_glued_to_the_space() {
+    assert_eq!(index(" \u{7A9}"), ["\u{7A9}"]);
+    assert_eq!(query("ڿ \u{7A9}ی"), ["ڿ", "\u{7A9}", "ی"]);
+    let crash = "مڿوید کی ڿوی\u{200C}کد \u{7A9}ی ڿ\u{64C} سیمه";
+    for token in index(crash).iter().chain(&query(crash)) {
+        assert!(
+            !token.is_empty() && !token.contains(char::is_whitespace),
+            "{token:?}"
+        );
+    }
+}
+
 proptest! {
     #[test]
     fn normalize_is_idempotent(text in ALPHABET) {

@@ -54,7 +54,8 @@ pub use url::DatabaseUrl;
 use crate::error::StoreError;
 use crate::sqlite::OpenMode;
 use crate::store::Store;
-use error::from_pg;
+// `pub(crate)` for `crate::migrate`, which copies rows in and out.
+pub(crate) use error::from_pg;
 use pool::Pool;
 use tree::ClientReader;
 
@@ -204,5 +205,17 @@ impl PgStore {
             }
         }
         Ok(())
+    }
+}
+
+impl PgStore {
+    /// Runs `f` in one transaction of this store's pool (see `Pool::transaction`); for
+    /// `crate::migrate`, which copies rows in or out as a whole.
+    pub(crate) fn in_transaction<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut postgres::Client) -> Result<R, StoreError> + Send + 'static,
+    {
+        self.pool.transaction(f)
     }
 }

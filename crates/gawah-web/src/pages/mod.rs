@@ -125,7 +125,7 @@ pub fn error_page(ctx: &Ctx, e: &AppError) -> Response {
         AppError::Forbidden => "error-forbidden",
         AppError::NotFound => "error-not-found",
         AppError::TooMany => "error-too-many",
-        AppError::Internal(_) => "error-internal",
+        AppError::Internal(_) | AppError::Unavailable { .. } => "error-internal",
         _ => "error-bad-request",
     };
     if let AppError::Internal(detail) = e {

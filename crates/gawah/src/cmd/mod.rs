@@ -1,6 +1,7 @@
 //! One module per command; each returns an [`Outcome`] or an error for `main` to report.
 
 mod admin;
+mod backup;
 mod bundle;
 mod consent;
 mod demo;
@@ -11,6 +12,7 @@ mod ingest;
 mod item;
 pub mod keys;
 mod log;
+mod migrate;
 mod search;
 mod serve;
 mod timestamp;
@@ -87,6 +89,12 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             witnesses,
         } => bundle::verify(g, &bundle, &key, checkpoint.as_deref(), &witnesses),
         Command::Witness(c) => witness::run(g, c),
+        Command::MigrateStore {
+            to_database_url,
+            to_blob_url,
+        } => migrate::run(g, &to_database_url, &to_blob_url),
+        Command::Backup { out } => backup::backup(g, &out),
+        Command::Restore { from, checkpoint } => backup::restore(g, &from, checkpoint.as_deref()),
     }
 }
 
