@@ -59,7 +59,8 @@ for path, kind, name in cited:
 
 for m in missing:
     print(f"MISSING {m}")
-untested = len(re.findall(r"NOT\s+TESTED\s+YET", text))
+# The marker in a claim, not where the document explains it (written in bold there).
+untested = len(re.findall(r"(?<!\*\*)NOT\s+TESTED\s+YET(?!\*\*)", text))
 distinct = len(set(cited))
 print(f"check-threat-model: {len(cited)} citations ({distinct} distinct tests), "
       f"{len(missing)} missing; {untested} claims marked NOT TESTED YET")

@@ -17,6 +17,8 @@
 # Needs: bash, coreutils, cargo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/serve.sh
+source scripts/lib/serve.sh
 
 INCIDENTS=100000; CLIENTS=200; REQUESTS=20000; DURATION=60; MIX=api:1,html:1; THREADS=1
 THINK=0,1000
@@ -84,20 +86,7 @@ fi
 echo "database: $(du -sh "$DIR/gawah.db" | cut -f1)" >&2
 
 log "server"
-mkfifo "$W/serve.out"
-GAWAH_LOG=warn "$GAWAH" serve --data-dir "$DIR" --listen 127.0.0.1:0 >"$W/serve.out" 2>"$W/serve.err" &
-SERVER=$!
-exec 3<"$W/serve.out"
-URL=""
-# The server prints its address once it listens; read it (no sleeping, no guessing a port).
-while IFS= read -r -t 300 line <&3; do
-    case "$line" in
-        "gawah is serving on "*) URL="${line#gawah is serving on }"; URL="${URL%/}"; break ;;
-    esac
-done
-[ -n "$URL" ] || { echo "load: the server did not start:" >&2; cat "$W/serve.err" >&2; exit 1; }
-cat <&3 >/dev/null &
-echo "server pid $SERVER at $URL" >&2
+start_server load "$GAWAH" "$DIR" "$W"
 
 log "load"
 "$BENCH" --url "$URL" --token "$(cat "$DIR.token")" --username "$LUSER" \

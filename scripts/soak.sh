@@ -24,6 +24,8 @@
 # Needs: bash, coreutils, cargo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/serve.sh
+source scripts/lib/serve.sh
 
 MINUTES=30; CLIENTS=200; INCIDENTS=20000; THINK=1000; ACCOUNTS=20
 MIX=api:25,html:15,key:5,search:20,search-html:10,upload:20,login:5
@@ -116,20 +118,7 @@ done
 echo "database: $(du -sh "$DIR/gawah.db" | cut -f1)" >&2
 
 log "server"
-mkfifo "$W/serve.out"
-GAWAH_LOG=warn "$GAWAH" serve --data-dir "$DIR" --listen 127.0.0.1:0 >"$W/serve.out" 2>"$W/serve.err" &
-SERVER=$!
-exec 3<"$W/serve.out"
-URL=""
-# The server prints its address once it listens; read it (no sleeping, no guessing a port).
-while IFS= read -r -t 300 line <&3; do
-    case "$line" in
-        "gawah is serving on "*) URL="${line#gawah is serving on }"; URL="${URL%/}"; break ;;
-    esac
-done
-[ -n "$URL" ] || { echo "soak: the server did not start:" >&2; cat "$W/serve.err" >&2; exit 1; }
-cat <&3 >/dev/null &
-echo "server pid $SERVER at $URL" >&2
+start_server soak "$GAWAH" "$DIR" "$W"
 
 log "mixed load for $MINUTES min"
 "$BENCH" --soak --url "$URL" --token "$(cat "$W/analyst.token")" \

@@ -52,6 +52,36 @@ pub enum SearchError {
     Index(TantivyError),
 }
 
+impl SearchError {
+    /// Whether writing the index failed because its disk is full (or a quota is spent).
+    /// The index is then as it was before the write, a moment behind the database, and
+    /// catches up by itself once space is freed: a search may still answer from it.
+    pub fn is_storage_full(&self) -> bool {
+        let full = |e: &std::io::Error| {
+            matches!(
+                e.kind(),
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+            )
+        };
+        match self {
+            Self::Io { source, .. } => full(source),
+            #[cfg(feature = "index")]
+            Self::Index(TantivyError::IoError(e)) => full(e),
+            #[cfg(feature = "index")]
+            Self::Index(TantivyError::OpenWriteError(
+                tantivy::directory::error::OpenWriteError::IoError { io_error, .. },
+            )) => full(io_error),
+            // A segment written on the index's own threads fails as text: ENOSPC (28) and
+            // EDQUOT (122) as the standard library words them.
+            #[cfg(feature = "index")]
+            Self::Index(TantivyError::ErrorInThread(m) | TantivyError::InternalError(m)) => {
+                m.contains("(os error 28)") || m.contains("(os error 122)")
+            }
+            _ => false,
+        }
+    }
+}
+
 #[cfg(feature = "index")]
 impl From<TantivyError> for SearchError {
     fn from(error: TantivyError) -> Self {

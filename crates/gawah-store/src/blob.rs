@@ -56,6 +56,41 @@ impl BlobError {
     pub fn is_retryable(&self) -> bool {
         matches!(self, Self::Unavailable { .. })
     }
+
+    /// Whether the write failed because the file system it writes to is full (or the
+    /// writer's quota is spent): nothing was kept, and the same write succeeds only once
+    /// space has been freed.
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            Self::Io { source, .. } | Self::Unavailable { source, .. } => is_storage_full(source),
+            _ => false,
+        }
+    }
+}
+
+/// Whether an I/O error says that the disk (or the quota) is full: `ENOSPC`, `EDQUOT`,
+/// also when a writer on the way (the sealing stream) wrapped the file's error in its own.
+pub fn is_storage_full(e: &std::io::Error) -> bool {
+    let full = |e: &std::io::Error| {
+        matches!(
+            e.kind(),
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+        )
+    };
+    if full(e) {
+        return true;
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = match e.get_ref() {
+        Some(inner) => Some(inner),
+        None => None,
+    };
+    while let Some(c) = cause {
+        if c.downcast_ref::<std::io::Error>().is_some_and(full) {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// A content-addressed store of immutable blobs.
@@ -144,4 +179,20 @@ pub trait BatchWriter: Write + Send {
     /// Ends the blob and adds it to its batch. Returns the key it will have; it is neither
     /// durable nor visible under that key until the batch commits.
     fn finish(self: Box<Self>) -> Result<BlobReceipt, BlobError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    #[test]
+    fn a_full_disk_is_recognised_also_inside_another_error() {
+        // 28 and 122 are ENOSPC and EDQUOT on Linux; 5 is EIO.
+        assert!(super::is_storage_full(&io::Error::from_raw_os_error(28)));
+        assert!(super::is_storage_full(&io::Error::from_raw_os_error(122)));
+        let wrapped = io::Error::other(io::Error::from_raw_os_error(28));
+        assert!(super::is_storage_full(&wrapped));
+        assert!(!super::is_storage_full(&io::Error::other("disk gone")));
+        assert!(!super::is_storage_full(&io::Error::from_raw_os_error(5)));
+    }
 }

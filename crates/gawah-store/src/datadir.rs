@@ -339,6 +339,16 @@ impl DataDir {
         )?)
     }
 
+    /// Where the records are, for messages: the PostgreSQL URL without its password, or the
+    /// path of `gawah.db`.
+    pub fn describe_database(&self) -> String {
+        match self.database_url(&crate::blob_config::process_env) {
+            Ok(Some(url)) => url.to_string(),
+            Ok(None) => self.path.join(DB).display().to_string(),
+            Err(e) => format!("(database not configured: {e})"),
+        }
+    }
+
     /// Where the search index lives (derived from the database; rebuilt when missing).
     pub fn index_path(&self) -> PathBuf {
         self.path.join("index")

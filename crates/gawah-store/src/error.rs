@@ -37,6 +37,11 @@ pub enum StoreError {
     /// The record changed since the caller read it.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The disk holding the database is full (SQLite's `SQLITE_FULL`, PostgreSQL's
+    /// `disk_full`): the transaction was rolled back, nothing of it is stored. Not retryable
+    /// as such: it succeeds again only once an operator has freed space.
+    #[error("the disk holding the database is full: {0}")]
+    Full(String),
     /// Any other database failure.
     #[error("database error: {0}")]
     Database(String),
@@ -55,6 +60,7 @@ impl From<rusqlite::Error> for StoreError {
         match e.sqlite_error_code() {
             Some(C::DatabaseBusy | C::DatabaseLocked) => Self::Busy,
             Some(C::NotADatabase | C::DatabaseCorrupt) => Self::Corrupt(e.to_string()),
+            Some(C::DiskFull) => Self::Full(e.to_string()),
             _ => Self::Database(e.to_string()),
         }
     }

@@ -57,6 +57,35 @@ pub struct NewMember {
     pub totp_secret: Option<Vec<u8>>,
 }
 
+/// An API token as an admin sees it: never the secret, which is not kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTokenRow {
+    /// SHA-256 of the token.
+    pub token_hash: [u8; 32],
+    /// Whose.
+    pub member: MemberId,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+impl ApiTokenRow {
+    /// A row as both backends read it: the hash's bytes, the member's id, milliseconds.
+    pub(crate) fn from_columns(
+        hash: &[u8],
+        member: &str,
+        created: i64,
+    ) -> Result<Self, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("api token: {what}"));
+        Ok(Self {
+            token_hash: hash
+                .try_into()
+                .map_err(|_| corrupt("hash is not 32 bytes"))?,
+            member: member.parse().map_err(|_| corrupt("member id"))?,
+            created_at: Timestamp::from_millis(created),
+        })
+    }
+}
+
 /// A web session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRow {
@@ -300,6 +329,9 @@ pub trait RecordStore:
     fn session_delete(&self, token_hash: &[u8; 32]) -> Result<(), StoreError>;
     /// The member an API token belongs to.
     fn token_member(&self, token_hash: &[u8; 32]) -> Result<Option<MemberRow>, StoreError>;
+    /// Every API token of the instance (their hashes, owners and creation times), oldest
+    /// first. A revoked token is gone.
+    fn api_tokens(&self) -> Result<Vec<ApiTokenRow>, StoreError>;
     /// Every edict and milestone, by date.
     fn edicts(&self) -> Result<Vec<Edict>, StoreError>;
     /// One incident of an organisation.

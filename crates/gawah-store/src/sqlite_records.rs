@@ -11,8 +11,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::StoreError;
 use crate::records::{
-    IncidentQuery, IncidentRow, IncidentWrite, MemberRow, OrgRow, RecordStore, RecordVersion,
-    SessionRow,
+    ApiTokenRow, IncidentQuery, IncidentRow, IncidentWrite, MemberRow, OrgRow, RecordStore,
+    RecordVersion, SessionRow,
 };
 use crate::sqlite::{SqliteStore, to_i64, to_u64};
 use crate::sqlite_keys;
@@ -56,6 +56,15 @@ pub(crate) fn write_record(
                 "INSERT INTO api_tokens (token_hash, member_id, created_at) VALUES (?1, ?2, ?3)",
                 params![&token_hash[..], member.as_str(), now],
             )?;
+        }
+        RecordWrite::RevokeApiToken { member, token_hash } => {
+            let gone = tx.execute(
+                "DELETE FROM api_tokens WHERE token_hash = ?1 AND member_id = ?2",
+                params![&token_hash[..], member.as_str()],
+            )?;
+            if gone == 0 {
+                return Err(StoreError::NotFound("no such API token".into()));
+            }
         }
         RecordWrite::Edict(e) => {
             tx.execute(
@@ -459,6 +468,25 @@ impl RecordStore for SqliteStore {
             .optional()?
             .map(member_row)
             .transpose()
+    }
+
+    fn api_tokens(&self) -> Result<Vec<ApiTokenRow>, StoreError> {
+        let conn = self.read()?;
+        let mut stmt = conn.prepare(
+            "SELECT token_hash, member_id, created_at FROM api_tokens ORDER BY created_at, token_hash",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (hash, member, created) = row?;
+            ApiTokenRow::from_columns(&hash, &member, created)
+        })
+        .collect()
     }
 
     fn edicts(&self) -> Result<Vec<Edict>, StoreError> {

@@ -153,6 +153,14 @@ pub enum RecordWrite {
         /// SHA-256 of the token.
         token_hash: [u8; 32],
     },
+    /// An API token revoked: its row is deleted, so it no longer authenticates. Refused
+    /// (`NotFound`) if the member has no such token.
+    RevokeApiToken {
+        /// Whose.
+        member: gawah_core::MemberId,
+        /// SHA-256 of the token.
+        token_hash: [u8; 32],
+    },
     /// An edict or milestone, inserted or replaced.
     Edict(gawah_core::edict::Edict),
     /// A new version of an incident.

@@ -1,8 +1,16 @@
 //! Credentials: Argon2id passwords, random secrets stored only as their SHA-256, TOTP
 //! (RFC 6238) second factors, lockout after repeated failures.
+//!
+//! Password hashing runs in a bounded pool of reused Argon2 memory (`argon_pool`), so that
+//! the server's memory stays flat under logins and at most one hash per core runs at once;
+//! `hash_password` and `verify_password` may therefore wait, and are called off the async
+//! runtime.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+mod argon_pool;
+mod password;
+
+pub use password::{dummy_hash, hash_password, verify_password};
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use gawah_core::Timestamp;
@@ -30,39 +38,6 @@ pub enum AuthError {
     /// No randomness.
     #[error(transparent)]
     Random(#[from] gawah_core::random::RandomError),
-}
-
-fn argon() -> Result<Argon2<'static>, AuthError> {
-    // OWASP's recommended Argon2id settings: 19 MiB, 2 passes, 1 lane.
-    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| AuthError::Hash(e.to_string()))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
-}
-
-/// An Argon2id PHC string for `password`.
-pub fn hash_password(password: &str) -> Result<String, AuthError> {
-    let len = password.chars().count();
-    if !(MIN_PASSWORD..=1024).contains(&len) {
-        return Err(AuthError::WeakPassword);
-    }
-    let salt_bytes: [u8; 16] = random_bytes()?;
-    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| AuthError::Hash(e.to_string()))?;
-    Ok(argon()?
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| AuthError::Hash(e.to_string()))?
-        .to_string())
-}
-
-/// Whether `password` matches the PHC string. A malformed hash never matches.
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    let Ok(parsed) = PasswordHash::new(phc) else {
-        return false;
-    };
-    argon().is_ok_and(|a| a.verify_password(password.as_bytes(), &parsed).is_ok())
-}
-
-/// A PHC string that no password matches, to spend the same time on unknown usernames.
-pub fn dummy_hash() -> &'static str {
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2c2u7dlkAwRmx2K8mEd5RnMUWEXiNn4JkfRtCHwUSb8"
 }
 
 /// A new random secret (session or API token), URL-safe, 256 bits.

@@ -3,7 +3,10 @@
 //! A backend that is down or busy for now (the database restarting, the blob store
 //! unreachable, a lock held too long) is a 503 with `Retry-After`, never a 500: nothing was
 //! acknowledged and the same request may succeed shortly, on this server or another one
-//! behind the same load balancer. Every other store failure stays a 500.
+//! behind the same load balancer. A full disk (the database's, the blob folder's or the
+//! upload spool's) is a 507 Insufficient Storage naming the cause, without `Retry-After`:
+//! nothing was saved, and the request can succeed only once an operator has freed space.
+//! Every other store failure stays a 500.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -53,6 +56,15 @@ pub enum AppError {
         /// The underlying error, for the log.
         detail: String,
     },
+    /// The disk the request had to write to is full; nothing of the request was saved.
+    /// `detail` (which file system, which file) goes to the log only.
+    #[error(
+        "the server's storage is full; nothing was saved. Ask an administrator to free space, then try again"
+    )]
+    StorageFull {
+        /// The underlying error, for the log.
+        detail: String,
+    },
     /// A bug or a failure that will repeat; details go to the log only.
     #[error("internal error")]
     Internal(String),
@@ -71,7 +83,19 @@ impl AppError {
             Self::Gone => StatusCode::GONE,
             Self::TooMany => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::StorageFull { .. } => StatusCode::INSUFFICIENT_STORAGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A failed write to a local file: [`AppError::StorageFull`] when the disk is full,
+    /// else [`AppError::Internal`]. `context` says what was being written, for the log.
+    pub fn io(context: impl std::fmt::Display, e: std::io::Error) -> Self {
+        let detail = format!("{context}: {e}");
+        if gawah_store::blob::is_storage_full(&e) {
+            Self::StorageFull { detail }
+        } else {
+            Self::Internal(detail)
         }
     }
 }
@@ -82,6 +106,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound(_) => Self::NotFound,
             StoreError::Invalid(m) => Self::BadRequest(m),
             StoreError::Conflict(m) => Self::Conflict(m),
+            StoreError::Full(detail) => Self::StorageFull { detail },
             other if other.is_retryable() => Self::Unavailable {
                 what: "the database",
                 detail: other.to_string(),
@@ -93,7 +118,11 @@ impl From<StoreError> for AppError {
 
 impl From<BlobError> for AppError {
     fn from(e: BlobError) -> Self {
-        if e.is_retryable() {
+        if e.is_storage_full() {
+            Self::StorageFull {
+                detail: e.to_string(),
+            }
+        } else if e.is_retryable() {
             Self::Unavailable {
                 what: "file storage",
                 detail: e.to_string(),
@@ -121,6 +150,9 @@ impl IntoResponse for AppError {
             Self::Internal(detail) => tracing::error!(%detail, "internal error"),
             Self::Unavailable { detail, .. } => {
                 tracing::warn!(%detail, "a backend is unavailable; answered 503")
+            }
+            Self::StorageFull { detail } => {
+                tracing::error!(%detail, "storage is full; answered 507 until space is freed")
             }
             _ => {}
         }
@@ -186,6 +218,32 @@ mod tests {
         assert_eq!(
             answer(through_ledger),
             (StatusCode::SERVICE_UNAVAILABLE, retry)
+        );
+    }
+
+    #[test]
+    fn a_full_disk_is_507_naming_the_cause_without_retry_after() {
+        let db = StoreError::Full("database or disk is full".into());
+        assert_eq!(answer(db.into()), (StatusCode::INSUFFICIENT_STORAGE, None));
+        let blob = BlobError::Io {
+            context: "write blobs/tmp/1-ab".into(),
+            source: std::io::Error::from(std::io::ErrorKind::StorageFull),
+        };
+        let through_ledger = AppError::from(LedgerError::Blob(blob));
+        assert!(through_ledger.to_string().contains("storage is full"));
+        assert_eq!(
+            answer(through_ledger),
+            (StatusCode::INSUFFICIENT_STORAGE, None)
+        );
+        let quota = std::io::Error::from(std::io::ErrorKind::QuotaExceeded);
+        assert_eq!(
+            AppError::io("writing the upload", quota).status(),
+            StatusCode::INSUFFICIENT_STORAGE
+        );
+        let other = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert_eq!(
+            AppError::io("writing the upload", other).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
         );
     }
 

@@ -164,11 +164,16 @@ pub fn search_error(e: SearchError) -> AppError {
 }
 
 /// The index, brought up to date with the database first. If another process is writing
-/// it, the answer comes from what it holds (a moment behind), not an error.
+/// it, or its disk is full, the answer comes from what it holds (a moment behind), not an
+/// error: a full disk must not stop reads.
 pub fn fresh(s: &AppState) -> Result<&SearchIndex, AppError> {
     let _one_writer = s.search_sync.lock().unwrap_or_else(|p| p.into_inner());
     match sync_index(s.ledger.store.as_ref(), &s.search) {
         Ok(_) | Err(SyncError::Search(SearchError::Busy)) => Ok(&s.search),
+        Err(SyncError::Search(e)) if e.is_storage_full() => {
+            tracing::warn!(error = %e, "the search index's disk is full; answering from the index as it stands");
+            Ok(&s.search)
+        }
         Err(e) => Err(AppError::Internal(format!("search index: {e}"))),
     }
 }

@@ -198,7 +198,7 @@ fn record(s: &AppState, writer: SealedUpload, p: Placement) -> Result<IngestedIt
     let time = s.ledger.clock().now();
     let content = writer
         .finish()
-        .map_err(|e| AppError::Internal(format!("sealing the upload: {e}")))?;
+        .map_err(|e| AppError::io("sealing the upload", e))?;
     let (content, blob) = content.commit().map_err(AppError::from)?;
     let meta = IngestMeta {
         case_ref: p.case_ref.clone(),
@@ -289,7 +289,7 @@ fn sink_blob(
     let mut block = Vec::with_capacity(BLOCK);
     let write = |w: &mut SealedUpload, b: &[u8]| {
         w.write_all(b)
-            .map_err(|e| AppError::Internal(format!("writing the upload: {e}")))
+            .map_err(|e| AppError::io("writing the upload", e))
     };
     while let Some(chunk) = rx.blocking_recv() {
         if block.len() + chunk.len() > BLOCK && !block.is_empty() {
@@ -681,7 +681,7 @@ fn finalize(
         at += n as u64;
         writer
             .write_all(&buf[..n])
-            .map_err(|e| internal(format!("writing the upload: {e}")))?;
+            .map_err(|e| AppError::io("writing the upload", e))?;
     }
     if writer.written() != row.length {
         return Err(internal(format!(
@@ -1042,14 +1042,14 @@ fn patch_blocking(
             cipher.apply_at(pos, &mut block);
             pos += block.len() as u64;
             file.write_all(&block)
-                .map_err(|e| internal(format!("writing {}: {e}", path.display())))?;
+                .map_err(|e| AppError::io(format_args!("writing {}", path.display()), e))?;
             block.clear();
         }
         let at = row.offset + written;
         if at > acked && (end || over || at - acked >= SYNC_EVERY) {
             // Durable before acknowledged.
             file.sync_data()
-                .map_err(|e| internal(format!("fsync {}: {e}", path.display())))?;
+                .map_err(|e| AppError::io(format_args!("fsync {}", path.display()), e))?;
             if !s.ledger.store.upload_advance(id, acked, at)? {
                 return Err(AppError::Conflict("the upload changed meanwhile".into()).into());
             }

@@ -486,6 +486,17 @@ pub enum TokenCommand {
         #[arg(long)]
         username: String,
     },
+    /// List a member's API tokens: id and creation time, never the token (it is not kept).
+    List {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
+    /// Revoke an API token by the id `list` shows; it stops working at once. Logged.
+    Revoke {
+        /// The token's id (`tok_` and 16 hex digits).
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -15,7 +15,7 @@ use std::path::Path;
 
 use gawah_store::conformance::pg_schemas::Schemas;
 use harness::{Instance, Run, Server, gawah, s, write};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 fn s3_url() -> String {
     let base = std::env::var("GAWAH_TEST_S3_URL").unwrap_or_else(|_| {
@@ -128,48 +128,13 @@ fn migrate_sqlite_and_folder_to_postgres_and_s3_and_back() {
         let out = inst.run(&args).ok().json_lines();
         items.push(out[0]["item"].as_str().expect("item").to_owned());
     }
-    inst.run(&["admin", "org", "add", "Org M"]).ok();
-    let token = inst.member_token("Org M", "doc", "documenter");
-    let server = Server::start(&inst.dir);
-    let (status, inc) = server.call(
-        "POST",
-        "/api/v1/incidents",
-        &token,
-        Some(
-            json!({"title": "School closed", "date": "2022-03-23", "province": "AF-HER",
-                    "violation_types": ["education"]}),
-        ),
-    );
-    assert_eq!(status, 201, "{inc}");
-    let incident = inc["id"].as_str().expect("id").to_owned();
-    let (status, t) = server.call(
-        "POST",
-        &format!("/api/v1/incidents/{incident}/testimonies"),
-        &token,
-        Some(
-            json!({"statement": "sent home at the gate", "language": "en",
-                    "consent": ["internal"]}),
-        ),
-    );
-    assert_eq!(status, 201, "{t}");
-    let testimony = t["id"].as_str().expect("id").to_owned();
-    let boundary = "gawahmigrateboundary";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"incident\"\r\n\r\n{incident}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"gate.txt\"\r\n\
-         Content-Type: text/plain\r\n\r\na photo of the closed gate\r\n--{boundary}--\r\n"
-    );
-    let (status, up) = server.send(
-        "POST",
-        "/api/v1/evidence",
-        &token,
-        &format!("multipart/form-data; boundary={boundary}"),
-        body.as_bytes(),
-    );
-    assert_eq!(status, 201, "{up}");
-    let upload = up["item"].as_str().expect("item").to_owned();
+    let harness::Recorded {
+        testimony,
+        upload,
+        token,
+        ..
+    } = inst.record_case("Org M", "migrate");
     items.push(upload.clone());
-    server.stop();
     inst.run(&["log", "checkpoint"]).ok();
     let before = state(&inst.dir, &password, &items);
 

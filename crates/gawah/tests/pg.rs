@@ -11,9 +11,7 @@
 #[allow(dead_code)]
 mod harness;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use gawah_store::conformance::pg_schemas::Schemas;
 use harness::{Run, Server, gawah, s, write};
@@ -54,38 +52,13 @@ impl PgDir {
 
     /// Adds a member (password through stdin) and returns a new API token of theirs.
     fn member_token(&self, org: &str, username: &str, role: &str) -> String {
-        let mut add = gawah()
-            .env_remove("GAWAH_DATABASE_URL")
-            .env("PGPASSWORD", &self.password)
-            .args([
-                "admin",
-                "user",
-                "add",
-                "--username",
-                username,
-                "--role",
-                role,
-            ])
-            .args(["--org", org, "--password-stdin", "--data-dir", s(&self.dir)])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("spawn gawah");
-        add.stdin
-            .take()
-            .expect("stdin")
-            .write_all(b"a long test password\n")
-            .expect("write the password");
-        assert!(add.wait().expect("wait").success(), "admin user add failed");
-        let out = self
-            .run(&["admin", "token", "create", "--username", username])
-            .ok();
-        out.stdout
-            .trim()
-            .lines()
-            .last()
-            .expect("a token")
-            .to_owned()
+        let command = || {
+            let mut c = gawah();
+            c.env_remove("GAWAH_DATABASE_URL")
+                .env("PGPASSWORD", &self.password);
+            c
+        };
+        harness::member_token_with(command, &self.dir, org, username, role)
     }
 }
 

@@ -15,6 +15,8 @@
 #[path = "it/harness.rs"]
 #[allow(dead_code)]
 mod harness;
+#[path = "shared/node.rs"]
+mod node;
 
 #[path = "scaleout/client.rs"]
 mod client;

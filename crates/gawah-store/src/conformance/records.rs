@@ -28,6 +28,10 @@ pub fn run<S: Database>(suite: &str, checks: &[(&str, Check)], fresh: &dyn Fn() 
 pub const CHECKS: &[(&str, Check)] = &[
     ("organisations and members", orgs_and_members),
     ("failed logins and sessions", logins_and_sessions),
+    (
+        "API tokens listed and revoked",
+        api_tokens_listed_and_revoked,
+    ),
     ("edicts and endorsements", edicts_and_endorsements),
     ("incident versions", incident_versions),
     ("incident pages and totals", incident_pages),
@@ -203,6 +207,44 @@ fn orgs_and_members(db: &dyn Database) {
     commit(db, record, m.as_str()).unwrap();
     assert_eq!(db.token_member(&token).unwrap().unwrap().id, m);
     assert!(db.token_member(&[6u8; 32]).unwrap().is_none());
+}
+
+fn api_tokens_listed_and_revoked(db: &dyn Database) {
+    let o = org(db, "Tokens");
+    let a = member(db, &o, "holder", Role::Documenter);
+    let b = member(db, &o, "other", Role::Viewer);
+    for (n, m) in [(1u8, &a), (2, &b), (3, &a)] {
+        let record = RecordWrite::ApiToken {
+            member: m.clone(),
+            token_hash: [n; 32],
+        };
+        commit(db, record, m.as_str()).unwrap();
+    }
+    let listed = |db: &dyn Database| -> Vec<(u8, MemberId)> {
+        let rows = db.api_tokens().unwrap();
+        assert!(rows.windows(2).all(|w| w[0].created_at < w[1].created_at));
+        rows.into_iter()
+            .map(|t| (t.token_hash[0], t.member))
+            .collect()
+    };
+    assert_eq!(listed(db), [(1, a.clone()), (2, b.clone()), (3, a.clone())]);
+    let revoke = |member: &MemberId, n: u8| RecordWrite::RevokeApiToken {
+        member: member.clone(),
+        token_hash: [n; 32],
+    };
+    // Only the owner's token, and only one that exists: else refused, nothing logged.
+    for (m, n) in [(&a, 2), (&a, 9)] {
+        let size = db.head().unwrap().size;
+        let result = commit(db, revoke(m, n), a.as_str());
+        refused(db, size, result, |e| matches!(e, StoreError::NotFound(_)));
+    }
+    commit(db, revoke(&a, 1), a.as_str()).unwrap();
+    assert!(db.token_member(&[1u8; 32]).unwrap().is_none());
+    assert_eq!(db.token_member(&[3u8; 32]).unwrap().unwrap().id, a);
+    assert_eq!(listed(db), [(2, b.clone()), (3, a.clone())]);
+    let size = db.head().unwrap().size;
+    let again = commit(db, revoke(&a, 1), a.as_str());
+    refused(db, size, again, |e| matches!(e, StoreError::NotFound(_)));
 }
 
 fn logins_and_sessions(db: &dyn Database) {

@@ -8,7 +8,7 @@ use postgres::Client;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{ToSql, Type};
 
-use super::rows::{BATCH_ROWS, Msg, SEEDED, TABLES, TableCounts, Value, check_columns};
+use super::rows::{Msg, RowSender, SEEDED, TABLES, TableCounts, Value, check_columns};
 use super::{MigrateError, load_error};
 use crate::error::StoreError;
 use crate::pg::{PgStore, from_pg};
@@ -74,39 +74,22 @@ fn dump_in(client: &mut Client, tx: &SyncSender<Msg>) -> Result<TableCounts, Mig
         .batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .map_err(from_pg)?;
     super::rows::check_tables(&table_names(client)?).map_err(MigrateError::Schema)?;
-    let gone = || MigrateError::Target("the writer stopped".into());
-    let mut counts = Vec::with_capacity(TABLES.len());
+    let mut out = RowSender::new(tx);
     for &table in TABLES {
         let cols = Arc::new(columns(client, table)?);
-        tx.send(Msg::Table {
-            name: table,
-            columns: cols.clone(),
-        })
-        .map_err(|_| gone())?;
+        out.table(table, cols.clone())?;
         let sql = format!("SELECT {} FROM {table}", cols.join(", "));
         let mut rows = client
             .query_raw(sql.as_str(), std::iter::empty::<i64>())
             .map_err(from_pg)?;
-        let mut batch = Vec::with_capacity(BATCH_ROWS);
-        let mut n = 0u64;
         while let Some(row) = rows.next().map_err(from_pg)? {
             let values = (0..cols.len())
                 .map(|i| value(table, &row, i))
                 .collect::<Result<Vec<_>, _>>()?;
-            batch.push(values);
-            n += 1;
-            if batch.len() == BATCH_ROWS {
-                tx.send(Msg::Rows(std::mem::take(&mut batch)))
-                    .map_err(|_| gone())?;
-            }
+            out.row(values)?;
         }
-        if !batch.is_empty() {
-            tx.send(Msg::Rows(batch)).map_err(|_| gone())?;
-        }
-        counts.push((table, n));
     }
-    tx.send(Msg::End).map_err(|_| gone())?;
-    Ok(counts)
+    out.end()
 }
 
 /// The first table of an empty-looking schema that holds something, if any.

@@ -8,6 +8,9 @@
 //! is a bug that a copy must not hide).
 
 use std::sync::Arc;
+use std::sync::mpsc::SyncSender;
+
+use super::MigrateError;
 
 /// Every table of the schema (SQLite `user_version` 10, PostgreSQL version 1), in an order
 /// where each table comes after the tables its foreign keys name.
@@ -103,6 +106,70 @@ pub enum Msg {
 
 /// Rows copied per table, as the reader counted them and the writer wrote them.
 pub type TableCounts = Vec<(&'static str, u64)>;
+
+/// The reader's end of the channel, the same for both backends: announces each table,
+/// sends its rows in batches of [`BATCH_ROWS`], counts them, and ends the stream.
+#[derive(Debug)]
+pub struct RowSender<'a> {
+    tx: &'a SyncSender<Msg>,
+    batch: Vec<Vec<Value>>,
+    counts: TableCounts,
+}
+
+impl<'a> RowSender<'a> {
+    /// A sender on `tx`.
+    pub fn new(tx: &'a SyncSender<Msg>) -> Self {
+        RowSender {
+            tx,
+            batch: Vec::with_capacity(BATCH_ROWS),
+            counts: Vec::with_capacity(TABLES.len()),
+        }
+    }
+
+    fn send(&self, msg: Msg) -> Result<(), MigrateError> {
+        self.tx
+            .send(msg)
+            .map_err(|_| MigrateError::Target("the writer stopped".into()))
+    }
+
+    fn flush(&mut self) -> Result<(), MigrateError> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_ROWS));
+        self.send(Msg::Rows(rows))
+    }
+
+    /// Ends the table before (if any) and announces `name` with its columns.
+    pub fn table(
+        &mut self,
+        name: &'static str,
+        columns: Arc<Vec<String>>,
+    ) -> Result<(), MigrateError> {
+        self.flush()?;
+        self.counts.push((name, 0));
+        self.send(Msg::Table { name, columns })
+    }
+
+    /// One row of the current table.
+    pub fn row(&mut self, values: Vec<Value>) -> Result<(), MigrateError> {
+        if let Some((_, n)) = self.counts.last_mut() {
+            *n += 1;
+        }
+        self.batch.push(values);
+        if self.batch.len() == BATCH_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Sends what is left and `End`; the rows sent per table.
+    pub fn end(mut self) -> Result<TableCounts, MigrateError> {
+        self.flush()?;
+        self.send(Msg::End)?;
+        Ok(self.counts)
+    }
+}
 
 /// Refuses a source with a table that [`TABLES`] does not name (or lacks one it names):
 /// a copy must never leave a table behind.

@@ -8,7 +8,7 @@ use std::sync::mpsc::{Receiver, SyncSender};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OpenFlags, params_from_iter};
 
-use super::rows::{BATCH_ROWS, Msg, SEEDED, TABLES, TableCounts, Value, check_columns};
+use super::rows::{Msg, RowSender, SEEDED, TABLES, TableCounts, Value, check_columns};
 use super::{MigrateError, load_error};
 use crate::error::StoreError;
 
@@ -71,38 +71,21 @@ fn dump_inner(path: &Path, tx: &SyncSender<Msg>) -> Result<TableCounts, MigrateE
     let mut conn = open(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
     let snapshot = conn.transaction()?;
     super::rows::check_tables(&table_names(&snapshot)?).map_err(MigrateError::Schema)?;
-    let gone = || MigrateError::Target("the writer stopped".into());
-    let mut counts = Vec::with_capacity(TABLES.len());
+    let mut out = RowSender::new(tx);
     for &table in TABLES {
         let cols = Arc::new(columns(&snapshot, table)?);
-        tx.send(Msg::Table {
-            name: table,
-            columns: cols.clone(),
-        })
-        .map_err(|_| gone())?;
+        out.table(table, cols.clone())?;
         let mut stmt = snapshot.prepare(&format!("SELECT * FROM {table}"))?;
         let mut rows = stmt.query([])?;
-        let mut batch = Vec::with_capacity(BATCH_ROWS);
-        let mut n = 0u64;
         while let Some(row) = rows.next()? {
             let mut values = Vec::with_capacity(cols.len());
             for i in 0..cols.len() {
                 values.push(value(table, row.get_ref(i)?).map_err(MigrateError::Schema)?);
             }
-            batch.push(values);
-            n += 1;
-            if batch.len() == BATCH_ROWS {
-                tx.send(Msg::Rows(std::mem::take(&mut batch)))
-                    .map_err(|_| gone())?;
-            }
+            out.row(values)?;
         }
-        if !batch.is_empty() {
-            tx.send(Msg::Rows(batch)).map_err(|_| gone())?;
-        }
-        counts.push((table, n));
     }
-    tx.send(Msg::End).map_err(|_| gone())?;
-    Ok(counts)
+    out.end()
 }
 
 fn sql_value(v: &Value) -> SqlValue {

@@ -190,6 +190,9 @@ fn write_records(tx: &mut Client, first: u64, changes: &[Change]) -> Result<(), 
             RecordWrite::ApiToken { member, token_hash } => {
                 super::records::write_api_token(tx, now, member, token_hash)?
             }
+            RecordWrite::RevokeApiToken { member, token_hash } => {
+                super::records::revoke_api_token(tx, member, token_hash)?
+            }
             RecordWrite::Edict(e) => super::records::write_edict(tx, e)?,
             RecordWrite::Endorsement { org } => super::records::write_endorsement(tx, now, org)?,
             RecordWrite::Incident(w) => super::incidents::write_incident(tx, idx, now, w)?,

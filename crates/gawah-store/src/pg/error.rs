@@ -47,6 +47,8 @@ pub(crate) fn from_pg(e: postgres::Error) -> StoreError {
         StoreError::Unavailable(text)
     } else if *code == SqlState::DATA_CORRUPTED || *code == SqlState::INDEX_CORRUPTED {
         StoreError::Corrupt(text)
+    } else if *code == SqlState::DISK_FULL {
+        StoreError::Full(text)
     } else {
         StoreError::Database(text)
     }

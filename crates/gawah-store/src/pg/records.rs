@@ -12,8 +12,8 @@ use super::PgStore;
 use super::error::from_pg;
 use crate::error::StoreError;
 use crate::records::{
-    IncidentQuery, IncidentRow, MemberRow, NewMember, OrgRow, RecordStore, RecordVersion,
-    SessionRow,
+    ApiTokenRow, IncidentQuery, IncidentRow, MemberRow, NewMember, OrgRow, RecordStore,
+    RecordVersion, SessionRow,
 };
 use crate::sqlite::to_u64;
 
@@ -109,6 +109,24 @@ pub(crate) fn write_api_token(
         &[&&token_hash[..], &member.as_str(), &now],
     )
     .map_err(from_pg)?;
+    Ok(())
+}
+
+/// `RecordWrite::RevokeApiToken`: the member's token deleted; `NotFound` if there is none.
+pub(crate) fn revoke_api_token(
+    tx: &mut impl GenericClient,
+    member: &MemberId,
+    token_hash: &[u8; 32],
+) -> Result<(), StoreError> {
+    let gone = tx
+        .execute(
+            "DELETE FROM api_tokens WHERE token_hash = $1 AND member_id = $2",
+            &[&&token_hash[..], &member.as_str()],
+        )
+        .map_err(from_pg)?;
+    if gone == 0 {
+        return Err(StoreError::NotFound("no such API token".into()));
+    }
     Ok(())
 }
 
@@ -296,6 +314,25 @@ impl RecordStore for PgStore {
             "members m JOIN api_tokens t ON t.member_id = m.id WHERE t.token_hash = $1",
             token_hash.to_vec(),
         )
+    }
+
+    fn api_tokens(&self) -> Result<Vec<ApiTokenRow>, StoreError> {
+        let rows = self.pool.read(|c| {
+            c.query(
+                "SELECT token_hash, member_id, created_at FROM api_tokens
+                 ORDER BY created_at, token_hash",
+                &[],
+            )
+            .map_err(from_pg)
+        })?;
+        rows.iter()
+            .map(|r| {
+                let get = |e: postgres::Error| corrupt("api token row", e);
+                let hash: Vec<u8> = r.try_get(0).map_err(get)?;
+                let member: String = r.try_get(1).map_err(get)?;
+                ApiTokenRow::from_columns(&hash, &member, r.try_get(2).map_err(get)?)
+            })
+            .collect()
     }
 
     fn edicts(&self) -> Result<Vec<Edict>, StoreError> {

@@ -125,7 +125,9 @@ pub fn error_page(ctx: &Ctx, e: &AppError) -> Response {
         AppError::Forbidden => "error-forbidden",
         AppError::NotFound => "error-not-found",
         AppError::TooMany => "error-too-many",
-        AppError::Internal(_) | AppError::Unavailable { .. } => "error-internal",
+        AppError::Internal(_) | AppError::Unavailable { .. } | AppError::StorageFull { .. } => {
+            "error-internal"
+        }
         _ => "error-bad-request",
     };
     if let AppError::Internal(detail) = e {

@@ -5,6 +5,7 @@ mod api;
 mod authz;
 mod harness;
 mod intake;
+mod intake_privacy;
 mod login;
 mod logweb;
 mod pages;

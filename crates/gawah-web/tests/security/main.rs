@@ -7,6 +7,7 @@
 //!   path-like input.
 //! - `session`: CSRF on every state-changing route (with a guard that finds new ones in the
 //!   source), cookie attributes, session fixation, logout, lockout, constant-time comparison.
+//! - `session_store`: sessions kept only as SHA-256 and ended after 12 hours (a fixed clock).
 //! - `uploads`: HTML, SVG, polyglot and PDF uploads come back only as sandboxed attachments.
 //! - `cache`: nothing a member reads is kept in a browser's or proxy's cache.
 //!
@@ -21,6 +22,7 @@ mod harness;
 mod html;
 mod inputs;
 mod session;
+mod session_store;
 mod support;
 mod uploads;
 mod xss;

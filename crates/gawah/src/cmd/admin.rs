@@ -4,7 +4,7 @@ use std::io::BufRead;
 
 use anyhow::{Context, Result, bail};
 use gawah_core::vocab::Role;
-use gawah_core::{Action, LogEntry, MemberId, OrgId};
+use gawah_core::{Action, LogEntry, MemberId, OrgId, Timestamp};
 use gawah_store::records::NewMember;
 use gawah_store::sqlite::OpenMode;
 use gawah_store::{Change, Ledger, RecordWrite};
@@ -46,6 +46,20 @@ pub fn run(g: &Global, cmd: AdminCommand) -> Result<Outcome> {
             let token = create_token(&ledger, &username)?;
             eprintln!("Store this token now; it is not kept and cannot be shown again.");
             println!("{token}");
+        }
+        AdminCommand::Token(TokenCommand::List { username }) => {
+            for (id, created) in list_tokens(&ledger, &username)? {
+                let created = created.to_rfc3339();
+                if g.json {
+                    println!("{}", serde_json::json!({"id": id, "created": created}));
+                } else {
+                    println!("{id}  created {created}");
+                }
+            }
+        }
+        AdminCommand::Token(TokenCommand::Revoke { id }) => {
+            revoke_token(&ledger, &id)?;
+            eprintln!("Revoked {id}; it no longer authenticates.");
         }
     }
     Ok(Outcome::Ok)
@@ -178,4 +192,50 @@ pub fn create_token(ledger: &Ledger, username: &str) -> Result<String> {
         &format!("token:{}", member.id),
     )?;
     Ok(token)
+}
+
+/// A token's id for `list` and `revoke`: the first 8 bytes of its SHA-256, in hex. It names
+/// the token without being it; the hash of a 256-bit secret gives nothing away.
+pub fn token_id(token_hash: &[u8; 32]) -> String {
+    format!("tok_{}", hex::encode(&token_hash[..8]))
+}
+
+/// A member's API tokens, oldest first: each one's id and creation time.
+pub fn list_tokens(ledger: &Ledger, username: &str) -> Result<Vec<(String, Timestamp)>> {
+    let member = ledger
+        .store
+        .member_by_username(username)?
+        .with_context(|| format!("no member {username:?}"))?;
+    Ok(ledger
+        .store
+        .api_tokens()?
+        .into_iter()
+        .filter(|t| t.member == member.id)
+        .map(|t| (token_id(&t.token_hash), t.created_at))
+        .collect())
+}
+
+/// Revokes the API token with this id: its row is deleted in the transaction that logs a
+/// `disposition` entry for `token:<member>`, so the revocation is as visible as the creation.
+pub fn revoke_token(ledger: &Ledger, id: &str) -> Result<()> {
+    let id = id.trim().to_ascii_lowercase();
+    let token = ledger
+        .store
+        .api_tokens()?
+        .into_iter()
+        .find(|t| token_id(&t.token_hash) == id)
+        .with_context(|| format!("no API token {id:?}; `gawah admin token list` shows them"))?;
+    let entry = LogEntry::new(
+        ledger.clock().now(),
+        ledger.actor(),
+        Action::Disposition,
+        &format!("token:{}", token.member),
+    )
+    .with_field("token", &id);
+    let record = RecordWrite::RevokeApiToken {
+        member: token.member,
+        token_hash: token.token_hash,
+    };
+    ledger.commit(&[Change { record, entry }])?;
+    Ok(())
 }

@@ -70,7 +70,7 @@ pub fn run(
     if let Some(p) = text_out {
         write_new(p, checkpoint_text(&cp)?.as_bytes())?;
     }
-    let db = super::data_dir(g)?.join("gawah.db");
+    let db = gawah_store::DataDir::open(super::data_dir(g)?)?.describe_database();
     if g.json {
         json_line(&json!({
             "size": t.size,
@@ -78,7 +78,7 @@ pub fn run(
             "gen_time": t.gen_time,
             "tsa_url": t.tsa_url,
             "new": new,
-            "stored": format!("{} (table checkpoint_timestamps)", db.display()),
+            "stored": format!("{db} (table checkpoint_timestamps)"),
         }))?;
     } else {
         let how = if new { "stamped" } else { "already stamped" };
@@ -87,8 +87,7 @@ pub fn run(
             t.size, t.tsa_url, t.gen_time
         );
         println!(
-            "stored in {} (table checkpoint_timestamps); bundles of this checkpoint carry it as log/timestamp.tsr",
-            db.display()
+            "stored in {db} (table checkpoint_timestamps); bundles of this checkpoint carry it as log/timestamp.tsr"
         );
     }
     Ok(Outcome::Ok)

@@ -4,8 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
-
 use crate::harness::{Instance, Run, Server, gawah, s, write};
 
 /// Copies a folder (a data dir or a backup) as `cp -a` does.
@@ -43,64 +41,6 @@ fn restore(backup: &Path, to: &Path, checkpoint: Option<&Path>) -> Run {
     run_in(to, &args)
 }
 
-struct Recorded {
-    incident: String,
-    testimony: String,
-    upload: String,
-    token: String,
-}
-
-/// An incident, a testimony (its statement sealed) and an upload through the API.
-fn record_through_api(inst: &Instance) -> Recorded {
-    inst.run(&["admin", "org", "add", "Org B"]).ok();
-    let token = inst.member_token("Org B", "doc", "documenter");
-    let server = Server::start(&inst.dir);
-    let (status, inc) = server.call(
-        "POST",
-        "/api/v1/incidents",
-        &token,
-        Some(
-            json!({"title": "University closed", "date": "2022-12-20", "province": "AF-KAB",
-                    "violation_types": ["education"]}),
-        ),
-    );
-    assert_eq!(status, 201, "{inc}");
-    let incident = inc["id"].as_str().expect("incident id").to_owned();
-    let (status, t) = server.call(
-        "POST",
-        &format!("/api/v1/incidents/{incident}/testimonies"),
-        &token,
-        Some(
-            json!({"statement": "the gate was locked at dawn", "language": "en",
-                    "consent": ["internal"]}),
-        ),
-    );
-    assert_eq!(status, 201, "{t}");
-    let testimony = t["id"].as_str().expect("testimony id").to_owned();
-    let boundary = "gawahbackupboundary";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"incident\"\r\n\r\n{incident}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"gate.txt\"\r\n\
-         Content-Type: text/plain\r\n\r\nthe locked gate, photographed\r\n--{boundary}--\r\n"
-    );
-    let (status, up) = server.send(
-        "POST",
-        "/api/v1/evidence",
-        &token,
-        &format!("multipart/form-data; boundary={boundary}"),
-        body.as_bytes(),
-    );
-    assert_eq!(status, 201, "{up}");
-    let upload = up["item"].as_str().expect("item id").to_owned();
-    server.stop();
-    Recorded {
-        incident,
-        testimony,
-        upload,
-        token,
-    }
-}
-
 #[test]
 fn backup_and_restore_round_trip_with_trusted_checkpoints() {
     let inst = Instance::new();
@@ -113,7 +53,7 @@ fn backup_and_restore_round_trip_with_trusted_checkpoints() {
         .expect("item")
         .to_owned();
     inst.run(&["ingest", "--confidential", s(&secret)]).ok();
-    let rec = record_through_api(&inst);
+    let rec = inst.record_case("Org B", "backup");
     let before = checkpoint_file(&inst.dir, &tmp.join("before.checkpoint"));
 
     // A fork: a copy of the data dir that goes on with another history, signed by the
@@ -141,7 +81,7 @@ fn backup_and_restore_round_trip_with_trusted_checkpoints() {
     );
     assert_eq!(made[0]["blobs"], 5, "{made:?}");
     // Nothing confidential is decrypted into the backup.
-    assert!(crate::harness::files_containing(&backup, b"the gate was locked at dawn").is_empty());
+    assert!(crate::harness::files_containing(&backup, b"sent home at the gate: backup").is_empty());
     assert!(crate::harness::files_containing(&backup, b"names of the teachers").is_empty());
     // A backup never overwrites.
     inst.run(&["backup", "--out", s(&backup)])
@@ -190,7 +130,10 @@ fn backup_and_restore_round_trip_with_trusted_checkpoints() {
         None,
     );
     assert_eq!(status, 200, "{t}");
-    assert!(t.to_string().contains("the gate was locked at dawn"), "{t}");
+    assert!(
+        t.to_string().contains("sent home at the gate: backup"),
+        "{t}"
+    );
     let (status, _, body) = server.raw(
         "GET",
         &format!("/api/v1/evidence/{}/file", rec.upload),
@@ -198,7 +141,10 @@ fn backup_and_restore_round_trip_with_trusted_checkpoints() {
         b"",
     );
     assert_eq!(status, 200);
-    assert!(body.contains("the locked gate, photographed"), "{body}");
+    assert!(
+        body.contains("a photo of the closed gate: backup"),
+        "{body}"
+    );
     let (status, inc) = server.call(
         "GET",
         &format!("/api/v1/incidents/{}", rec.incident),

@@ -5,7 +5,7 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// The key file every test data dir is unlocked with (a test key, mode 0600), made once.
 pub fn key_file() -> &'static Path {
@@ -129,40 +129,66 @@ impl Instance {
 
     /// Adds a member with a password (through stdin) and returns a new API token of theirs.
     pub fn member_token(&self, org: &str, username: &str, role: &str) -> String {
-        let mut add = gawah()
-            .args([
-                "admin",
-                "user",
-                "add",
-                "--username",
-                username,
-                "--role",
-                role,
-            ])
-            .args(["--org", org, "--password-stdin", "--data-dir", s(&self.dir)])
-            .stdin(Stdio::piped())
-            .spawn()
-            .unwrap();
-        add.stdin
-            .take()
-            .unwrap()
-            .write_all(b"a long test password\n")
-            .unwrap();
-        assert!(add.wait().unwrap().success());
-        self.run(&["admin", "token", "create", "--username", username])
-            .ok()
-            .stdout
-            .trim()
-            .lines()
-            .last()
-            .unwrap()
-            .to_owned()
+        member_token_with(gawah, &self.dir, org, username, role)
     }
 
     /// Path of the blob with this hex SHA-256.
     pub fn blob_path(&self, sha: &str) -> PathBuf {
         self.dir.join("blobs/sha256").join(&sha[..2]).join(sha)
     }
+}
+
+/// Adds a member of `org` to the data dir at `dir` (a password through stdin) and returns a
+/// new API token of theirs; `command` makes each `gawah` command (with the environment the
+/// data dir needs, such as `PGPASSWORD`).
+pub fn member_token_with(
+    command: impl Fn() -> Command,
+    dir: &Path,
+    org: &str,
+    username: &str,
+    role: &str,
+) -> String {
+    let mut add = command()
+        .args([
+            "admin",
+            "user",
+            "add",
+            "--username",
+            username,
+            "--role",
+            role,
+        ])
+        .args(["--org", org, "--password-stdin", "--data-dir", s(dir)])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn gawah");
+    add.stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"a long test password\n")
+        .expect("write the password");
+    assert!(add.wait().expect("wait").success(), "admin user add failed");
+    let out = command()
+        .args([
+            "admin",
+            "token",
+            "create",
+            "--username",
+            username,
+            "--data-dir",
+            s(dir),
+        ])
+        .output()
+        .expect("spawn gawah");
+    Run::from_output(out)
+        .ok()
+        .stdout
+        .trim()
+        .lines()
+        .last()
+        .expect("a token")
+        .to_owned()
 }
 
 /// A running `gawah serve`, stopped (and its output collected) by [`Server::stop`].
@@ -370,4 +396,67 @@ pub fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
         }
     }
     found
+}
+
+/// What [`Server::record_case`] made: ids, and the documenter's API token.
+pub struct Recorded {
+    pub incident: String,
+    pub testimony: String,
+    pub upload: String,
+    pub token: String,
+}
+
+impl Instance {
+    /// Through a real server's API, as a new documenter of `org`: an incident, a testimony
+    /// (its statement sealed, consented for internal use) and a small upload linked to the
+    /// incident. `text` varies the statement and the file so that data dirs differ.
+    pub fn record_case(&self, org: &str, text: &str) -> Recorded {
+        self.run(&["admin", "org", "add", org]).ok();
+        let token = self.member_token(org, "doc", "documenter");
+        let server = Server::start(&self.dir);
+        let (status, inc) = server.call(
+            "POST",
+            "/api/v1/incidents",
+            &token,
+            Some(
+                json!({"title": format!("School closed: {text}"), "date": "2022-03-23",
+                        "province": "AF-HER", "violation_types": ["education"]}),
+            ),
+        );
+        assert_eq!(status, 201, "{inc}");
+        let incident = inc["id"].as_str().expect("incident id").to_owned();
+        let (status, t) = server.call(
+            "POST",
+            &format!("/api/v1/incidents/{incident}/testimonies"),
+            &token,
+            Some(
+                json!({"statement": format!("sent home at the gate: {text}"),
+                        "language": "en", "consent": ["internal"]}),
+            ),
+        );
+        assert_eq!(status, 201, "{t}");
+        let testimony = t["id"].as_str().expect("testimony id").to_owned();
+        let boundary = "gawahrecordcaseboundary";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"incident\"\r\n\r\n{incident}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"gate.txt\"\r\n\
+             Content-Type: text/plain\r\n\r\na photo of the closed gate: {text}\r\n--{boundary}--\r\n"
+        );
+        let (status, up) = server.send(
+            "POST",
+            "/api/v1/evidence",
+            &token,
+            &format!("multipart/form-data; boundary={boundary}"),
+            body.as_bytes(),
+        );
+        assert_eq!(status, 201, "{up}");
+        let upload = up["item"].as_str().expect("item id").to_owned();
+        server.stop();
+        Recorded {
+            incident,
+            testimony,
+            upload,
+            token,
+        }
+    }
 }

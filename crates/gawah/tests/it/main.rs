@@ -1,6 +1,7 @@
 //! Integration tests of the `gawah` binary, by boundary: the command line, tampering,
 //! crashes and bad input. One test binary; `harness` holds what they share.
 
+mod admin_log;
 mod backup;
 mod bad_input;
 mod bundle;

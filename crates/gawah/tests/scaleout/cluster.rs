@@ -3,12 +3,12 @@
 //! each server (the same gawah.toml and log signing key; the keyring is in the database);
 //! each server keeps its own `uploads/`, `spool/` and search index in its copy.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use crate::harness::{Run, gawah, s};
+pub use crate::node::Node;
 
 /// The password in a `postgres://user:password@host/...` URL (the test servers' are hex).
 fn password_of(url: &str) -> String {
@@ -129,30 +129,8 @@ impl Deployment {
     }
 
     fn member_token(&self, org: &str, username: &str) -> String {
-        let mut add = self
-            .command()
-            .args(["admin", "user", "add", "--username", username])
-            .args(["--role", "documenter", "--org", org, "--password-stdin"])
-            .args(["--data-dir", s(&self.dirs[0])])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("spawn gawah");
-        add.stdin
-            .take()
-            .expect("stdin")
-            .write_all(b"a long test password\n")
-            .expect("write the password");
-        assert!(add.wait().expect("wait").success(), "admin user add failed");
-        let out = self
-            .run(0, &["admin", "token", "create", "--username", username])
-            .ok();
-        out.stdout
-            .trim()
-            .lines()
-            .last()
-            .expect("a token")
-            .to_owned()
+        let dir = &self.dirs[0];
+        crate::harness::member_token_with(|| self.command(), dir, org, username, "documenter")
     }
 }
 
@@ -168,95 +146,6 @@ fn copy_dir(from: &Path, to: &Path) {
         } else {
             // std::fs::copy keeps the mode: the signing key stays 0600.
             std::fs::copy(entry.path(), &dest).expect("copy a data dir file");
-        }
-    }
-}
-
-/// A running `gawah serve`: its address, its process, its log (stderr, in a file, so a
-/// busy server never blocks on a full pipe).
-pub struct Node {
-    child: Child,
-    /// `127.0.0.1:<port>`.
-    pub addr: String,
-    log: PathBuf,
-    exited: bool,
-}
-
-impl Node {
-    fn start(mut cmd: Command, dir: &Path, log: &Path) -> Self {
-        let stderr = std::fs::File::create(log).expect("create the server log");
-        let mut child = cmd
-            .env("GAWAH_LOG", "info")
-            .args(["serve", "--data-dir", s(dir), "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .expect("spawn gawah serve");
-        // Readiness: the line with the address, printed once the socket listens.
-        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-        let addr = loop {
-            let mut line = String::new();
-            let n = out.read_line(&mut line).expect("read the server's stdout");
-            if n == 0 {
-                let _ = child.wait();
-                panic!(
-                    "gawah serve exited before listening: {}",
-                    std::fs::read_to_string(log).unwrap_or_default()
-                );
-            }
-            if let Some(rest) = line.trim().strip_prefix("gawah is serving on http://") {
-                break rest.trim_end_matches('/').to_owned();
-            }
-        };
-        // Anything printed later is read and dropped, so stdout never fills either.
-        std::thread::spawn(move || {
-            let _ = std::io::copy(&mut out, &mut std::io::sink());
-        });
-        Self {
-            child,
-            addr,
-            log: log.to_owned(),
-            exited: false,
-        }
-    }
-
-    /// SIGKILL: the process dies at once, mid-request, holding whatever it held.
-    pub fn kill(&mut self) {
-        self.child.kill().expect("SIGKILL the server");
-        self.child.wait().expect("reap the server");
-        self.exited = true;
-    }
-
-    /// SIGTERM (graceful: in-flight requests finish), then its log.
-    pub fn stop(mut self) -> String {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill");
-        assert!(sent.success(), "could not signal the server");
-        let status = self.child.wait().expect("wait for the server");
-        self.exited = true;
-        let log = self.log();
-        assert!(status.success(), "gawah serve failed: {status}\n{log}");
-        log
-    }
-
-    /// What it wrote to stderr so far.
-    pub fn log(&self) -> String {
-        let mut text = String::new();
-        if let Ok(mut f) = std::fs::File::open(&self.log) {
-            let _ = f.read_to_string(&mut text);
-        }
-        text
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        if !self.exited {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
         }
     }
 }
