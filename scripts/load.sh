@@ -58,8 +58,11 @@ echo "rustc: $(rustc --version)" >&2
 
 log "build (release)"
 cargo build --release -p gawah --locked
-BENCH="$(cargo bench -p gawah --bench load --locked --no-run 2>&1 | tee /dev/stderr \
-    | grep -o '[^ (]*/release/deps/load-[0-9a-f]*' | tail -1)"
+# The load generator in the same release profile; its path is in cargo's JSON messages
+# (`tee /dev/stderr` of cargo's text would truncate a stderr redirected to a file).
+BENCH="$(cargo build --release -p gawah --bench load --locked \
+    --message-format=json-render-diagnostics \
+    | grep -o '"executable":"[^"]*/load-[0-9a-f]*"' | tail -1 | cut -d'"' -f4)"
 GAWAH="${CARGO_TARGET_DIR:-target}/release/gawah"
 [ -x "$GAWAH" ] && [ -x "$BENCH" ] || { echo "load: no binaries ($GAWAH, $BENCH)" >&2; exit 1; }
 

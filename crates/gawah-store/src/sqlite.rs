@@ -63,10 +63,8 @@ const LIST_ANCHOR_STRIDE: u64 = 256;
 
 /// Page cache of each read-only connection (KiB). Readers share the OS page cache; this only
 /// keeps the hottest index pages per connection, and bounds the pool's memory to
-/// `MAX_READERS` times it. Kept small so that a server's memory is flat once warm: with
-/// 16 MiB per reader the caches went on filling for 20 minutes of the 30-minute soak as the
-/// database grew (docs/RELIABILITY.md, "Soak"); the pages they drop are in the OS cache.
-const READER_CACHE_KIB: i64 = 4 * 1024;
+/// `MAX_READERS` times it.
+const READER_CACHE_KIB: i64 = 16 * 1024;
 /// At most this many read-only connections (fewer on a machine with fewer cores).
 const MAX_READERS: usize = 8;
 
@@ -223,12 +221,12 @@ impl SqliteStore {
                 "could not enable WAL (got {mode})"
             )));
         }
-        // A 32 MiB page cache (the default is 2 MiB) keeps the indexes that appends touch in
+        // A 64 MiB page cache (the default is 2 MiB) keeps the indexes that appends touch in
         // memory instead of re-reading and spilling pages; temporary tables and sorts stay in
         // memory. Neither changes what is durable: commits still fsync the WAL.
         conn.execute_batch(
             "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;
-             PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;",
+             PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
         )?;
         Ok(Self {
             conn: Mutex::new(conn),
