@@ -66,7 +66,8 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
 }
 
-type UploadCols = (
+/// An upload's columns in `UPLOAD_SELECT`'s order (both backends read them into this).
+pub(crate) type UploadCols = (
     String,
     String,
     String,
@@ -110,7 +111,7 @@ fn upload_cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<UploadCols> {
     ))
 }
 
-fn upload_row(c: UploadCols) -> Result<UploadRow, StoreError> {
+pub(crate) fn upload_row(c: UploadCols) -> Result<UploadRow, StoreError> {
     let (id, org, member, length, received, file_name, case_ref, incident, conf, created, item) =
         (c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7, c.8, c.9, c.10);
     let done = match (item, c.11, c.12, c.13) {

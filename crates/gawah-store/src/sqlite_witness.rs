@@ -56,18 +56,7 @@ pub(crate) fn write_witness(
             .execute(params![name, idx, now])?,
     };
     if changed != 1 {
-        return Err(match &c.write {
-            WitnessWrite::AddLog { origin, .. } => {
-                StoreError::Conflict(format!("the log {origin} is witnessed already"))
-            }
-            WitnessWrite::Add { name, .. } => {
-                StoreError::Conflict(format!("the witness {name} is configured already"))
-            }
-            WitnessWrite::RemoveLog { origin } => {
-                StoreError::NotFound(format!("witnessed log {origin}"))
-            }
-            WitnessWrite::Remove { name } => StoreError::NotFound(format!("witness {name}")),
-        });
+        return Err(c.write.not_applied());
     }
     let version: i64 = tx
         .prepare_cached(

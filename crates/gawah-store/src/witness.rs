@@ -134,6 +134,26 @@ pub enum WitnessWrite {
     },
 }
 
+impl WitnessWrite {
+    /// Why the write changed no row: what it adds is there already, or what it removes is
+    /// not. The same on every backend.
+    pub(crate) fn not_applied(&self) -> crate::error::StoreError {
+        use crate::error::StoreError;
+        match self {
+            WitnessWrite::AddLog { origin, .. } => {
+                StoreError::Conflict(format!("the log {origin} is witnessed already"))
+            }
+            WitnessWrite::Add { name, .. } => {
+                StoreError::Conflict(format!("the witness {name} is configured already"))
+            }
+            WitnessWrite::RemoveLog { origin } => {
+                StoreError::NotFound(format!("witnessed log {origin}"))
+            }
+            WitnessWrite::Remove { name } => StoreError::NotFound(format!("witness {name}")),
+        }
+    }
+}
+
 /// A [`WitnessWrite`] with the salt and canonical content its entry commits to.
 #[derive(Debug, Clone)]
 pub struct WitnessChange {

@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use gawah_core::{IncidentId, ItemId, OrgId, Timestamp};
+use gawah_core::{IncidentId, ItemId, OrgId};
 use postgres::{Client, Row};
 
 use super::PgStore;
@@ -17,8 +17,9 @@ use super::items::{ITEM_COLUMNS, ItemStatements, insert_item, item_from_row};
 use super::keys::write_data_key;
 use super::records::{corrupt, flag};
 use crate::error::StoreError;
-use crate::records::{EvidenceWrite, LinkedItem, NewUpload, UploadDone, UploadRow, UploadStore};
+use crate::records::{EvidenceWrite, LinkedItem, NewUpload, UploadRow, UploadStore};
 use crate::sqlite::{to_i64, to_u64};
+use crate::sqlite_uploads::UploadCols;
 
 /// `RecordWrite::Evidence`: an uploaded item, its owner, its link and (for a resumable
 /// upload) the upload's completion, as entry `idx` at `now`.
@@ -87,43 +88,24 @@ const UPLOAD_SELECT: &str =
 
 fn upload_row(r: &Row) -> Result<UploadRow, StoreError> {
     let get = |e: postgres::Error| corrupt("upload row", e);
-    let id: String = r.try_get(0).map_err(get)?;
-    let org: String = r.try_get(1).map_err(get)?;
-    let member: String = r.try_get(2).map_err(get)?;
-    let incident: Option<String> = r.try_get(7).map_err(get)?;
-    let item: Option<String> = r.try_get(10).map_err(get)?;
-    let sha: Option<String> = r.try_get(11).map_err(get)?;
-    let bytes: Option<i64> = r.try_get(12).map_err(get)?;
-    let log_index: Option<i64> = r.try_get(13).map_err(get)?;
-    let done = match (item, sha, bytes, log_index) {
-        (Some(item), sha, Some(bytes), Some(log_index)) => Some(UploadDone {
-            item: item.parse().map_err(|e| corrupt("upload item", e))?,
-            sha256: sha
-                .map(|s| s.parse().map_err(|e| corrupt("upload sha256", e)))
-                .transpose()?,
-            bytes: to_u64(bytes)?,
-            log_index: to_u64(log_index)?,
-        }),
-        (None, ..) => None,
-        _ => return Err(corrupt("upload", format!("{id} names a missing item"))),
-    };
-    Ok(UploadRow {
-        org: org.parse().map_err(|e| corrupt("upload org", e))?,
-        member: member.parse().map_err(|e| corrupt("upload member", e))?,
-        length: to_u64(r.try_get(3).map_err(get)?)?,
-        offset: to_u64(r.try_get(4).map_err(get)?)?,
-        file_name: r.try_get(5).map_err(get)?,
-        case_ref: r.try_get(6).map_err(get)?,
-        incident: incident
-            .map(|i| i.parse::<IncidentId>())
-            .transpose()
-            .map_err(|e| corrupt("upload incident", e))?,
-        confidential: r.try_get::<_, i64>(8).map_err(get)? != 0,
-        created_at: Timestamp::from_millis(r.try_get(9).map_err(get)?),
-        done,
-        sealed: r.try_get(14).map_err(get)?,
-        id,
-    })
+    let cols: UploadCols = (
+        r.try_get(0).map_err(get)?,
+        r.try_get(1).map_err(get)?,
+        r.try_get(2).map_err(get)?,
+        r.try_get(3).map_err(get)?,
+        r.try_get(4).map_err(get)?,
+        r.try_get(5).map_err(get)?,
+        r.try_get(6).map_err(get)?,
+        r.try_get(7).map_err(get)?,
+        r.try_get::<_, i64>(8).map_err(get)? != 0,
+        r.try_get(9).map_err(get)?,
+        r.try_get(10).map_err(get)?,
+        r.try_get(11).map_err(get)?,
+        r.try_get(12).map_err(get)?,
+        r.try_get(13).map_err(get)?,
+        r.try_get(14).map_err(get)?,
+    );
+    crate::sqlite_uploads::upload_row(cols)
 }
 
 impl PgStore {
