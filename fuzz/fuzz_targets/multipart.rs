@@ -4,7 +4,7 @@
 //! `Multipart`, which is `multer::parse_boundary` on the `Content-Type` and
 //! `multer::Multipart::new` on the body stream, nothing more. This target does exactly that
 //! (multer at the version axum uses here) and runs the body through `read_form` below, which
-//! follows gawah-web's `read_form` (upload.rs) step for step, with the same functions from
+//! follows gawah-web's `read_form` (`src/upload/form.rs`) step for step, with the same functions from
 //! `gawah_core::upload` for the field names, the file name, the case, `confidential` and the
 //! text limit. What it leaves out needs the server: sealing the file into the blob store
 //! (here the file's bytes are counted), the CSRF token check and the incident look-up.

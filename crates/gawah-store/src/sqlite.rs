@@ -61,6 +61,13 @@ pub struct SqliteStore {
 /// than this many index entries.
 const LIST_ANCHOR_STRIDE: u64 = 256;
 
+/// Page cache of the one writing connection (KiB; SQLite's default is 2 MiB). It keeps the
+/// interior pages and the randomly-inserted index pages that appends touch, so they are not
+/// read again from the OS on every commit. It is kept small on purpose: an append-mostly
+/// writer fills any cache with the new pages it writes (about as fast as the database grows)
+/// and never reads most of them again, so a larger cache only holds a server's memory up as
+/// the database grows (docs/RELIABILITY.md, "Soak").
+const WRITER_CACHE_KIB: i64 = 16 * 1024;
 /// Page cache of each read-only connection (KiB). Readers share the OS page cache; this only
 /// keeps the hottest index pages per connection, and bounds the pool's memory to
 /// `MAX_READERS` times it.
@@ -221,13 +228,12 @@ impl SqliteStore {
                 "could not enable WAL (got {mode})"
             )));
         }
-        // A 64 MiB page cache (the default is 2 MiB) keeps the indexes that appends touch in
-        // memory instead of re-reading and spilling pages; temporary tables and sorts stay in
+        // A page cache of its own (see `WRITER_CACHE_KIB`); temporary tables and sorts stay in
         // memory. Neither changes what is durable: commits still fsync the WAL.
-        conn.execute_batch(
+        conn.execute_batch(&format!(
             "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;
-             PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
-        )?;
+             PRAGMA cache_size=-{WRITER_CACHE_KIB}; PRAGMA temp_store=MEMORY;"
+        ))?;
         Ok(Self {
             conn: Mutex::new(conn),
             readers: ReaderPool::new(path),
@@ -438,19 +444,7 @@ pub(crate) fn insert_item(
     if let Some(key) = &item.data_key {
         crate::sqlite_keys::write_data_key(tx, key)?;
     }
-    if item.confidential && (item.sealed.is_none() || item.blob_sha256.is_none()) {
-        return Err(StoreError::Invalid(
-            "a confidential item needs sealed content and sealed hashes".into(),
-        ));
-    }
-    // A confidential item's hash and salt live only in `sealed`: a seized disk must not
-    // confirm that a known file is held.
-    let (sha, salt) = if item.confidential {
-        (None, None)
-    } else {
-        (Some(item.sha256.to_hex()), Some(item.salt.0.to_vec()))
-    };
-    let blob = item.blob_sha256.unwrap_or(item.sha256).to_hex();
+    let (sha, salt, blob) = item_hashes(item)?;
     tx.prepare_cached(
         "INSERT INTO items (id, sha256, bytes, salt, case_ref, created_at, log_index, blob_sha256, sealed)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -467,6 +461,26 @@ pub(crate) fn insert_item(
         item.sealed,
     ])?;
     Ok(())
+}
+
+/// The hash columns of a new item row (both backends): `sha256` and `salt`, and the stored
+/// blob's hash. A confidential item must come sealed, and its hash and salt live only in
+/// `sealed`: a seized database must not confirm that a known file is held.
+pub(crate) type ItemHashes = (Option<String>, Option<Vec<u8>>, String);
+
+/// Checks a new item and returns its [`ItemHashes`].
+pub(crate) fn item_hashes(item: &NewItem) -> Result<ItemHashes, StoreError> {
+    if item.confidential && (item.sealed.is_none() || item.blob_sha256.is_none()) {
+        return Err(StoreError::Invalid(
+            "a confidential item needs sealed content and sealed hashes".into(),
+        ));
+    }
+    let (sha, salt) = if item.confidential {
+        (None, None)
+    } else {
+        (Some(item.sha256.to_hex()), Some(item.salt.0.to_vec()))
+    };
+    Ok((sha, salt, item.blob_sha256.unwrap_or(item.sha256).to_hex()))
 }
 
 /// The statements every change runs, prepared once per commit rather than looked up in the

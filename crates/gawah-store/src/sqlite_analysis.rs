@@ -18,11 +18,7 @@ pub(crate) fn write_link(
     now: i64,
     l: &LinkWrite,
 ) -> Result<(), StoreError> {
-    if l.a == l.b {
-        return Err(StoreError::Invalid(
-            "an incident cannot be linked to itself".into(),
-        ));
-    }
+    check_link(l)?;
     let mut stmt =
         tx.prepare_cached("SELECT count(*) FROM incidents WHERE id IN (?1, ?2) AND org_id = ?3")?;
     let found: i64 = stmt.query_row(params![l.a.as_str(), l.b.as_str(), l.org.as_str()], |r| {
@@ -31,11 +27,7 @@ pub(crate) fn write_link(
     if found != 2 {
         return Err(StoreError::NotFound("incident".into()));
     }
-    let (a, b) = if l.a.as_str() < l.b.as_str() {
-        (&l.a, &l.b)
-    } else {
-        (&l.b, &l.a)
-    };
+    let (a, b) = link_pair(l);
     let inserted = tx
         .prepare_cached(
             "INSERT OR IGNORE INTO incident_links (a, b, kind, org_id, actor, log_index, created_at)
@@ -43,16 +35,74 @@ pub(crate) fn write_link(
         )?
         .execute(params![a.as_str(), b.as_str(), l.org.as_str(), l.by.as_str(), idx, now])?;
     if inserted == 0 {
+        return Err(already_linked());
+    }
+    Ok(())
+}
+
+/// Refuses a link of an incident to itself, before any SQL runs (both backends).
+pub(crate) fn check_link(l: &LinkWrite) -> Result<(), StoreError> {
+    if l.a == l.b {
         return Err(StoreError::Invalid(
-            "these incidents are already linked".into(),
+            "an incident cannot be linked to itself".into(),
         ));
     }
     Ok(())
 }
 
-fn incident_id(s: String) -> Result<IncidentId, StoreError> {
+/// The link's incidents in byte order, as the columns' collation compares (`CHECK (a < b)`).
+pub(crate) fn link_pair(l: &LinkWrite) -> (&IncidentId, &IncidentId) {
+    if l.a.as_str() < l.b.as_str() {
+        (&l.a, &l.b)
+    } else {
+        (&l.b, &l.a)
+    }
+}
+
+/// The refusal of a link that is stored already.
+pub(crate) fn already_linked() -> StoreError {
+    StoreError::Invalid("these incidents are already linked".into())
+}
+
+/// A stored incident id; one that does not parse is corrupt.
+pub(crate) fn incident_id(s: String) -> Result<IncidentId, StoreError> {
     s.parse()
         .map_err(|e: gawah_core::IdError| StoreError::Corrupt(e.to_string()))
+}
+
+/// A row of `publishable_incidents`: date, province, and the incident's violation types as
+/// JSON text (`None` for a missing or `null` list).
+pub(crate) type FigureCols = (String, String, Option<String>);
+
+/// A publishable incident's figures; violation types that are not a list of strings are
+/// corrupt.
+pub(crate) fn figure_row(c: FigureCols) -> Result<FigureInput, StoreError> {
+    let (date, province, types) = c;
+    let domains: Vec<String> = match types {
+        Some(t) => serde_json::from_str(&t)
+            .map_err(|e| StoreError::Corrupt(format!("violation types: {e}")))?,
+        None => Vec::new(),
+    };
+    Ok(FigureInput {
+        date,
+        province,
+        domains,
+    })
+}
+
+/// A row of `incident_links`: the other incident, kind, actor, log index, time.
+pub(crate) type LinkCols = (String, String, String, i64, i64);
+
+/// A link as seen from one of its incidents.
+pub(crate) fn link_row(c: LinkCols) -> Result<IncidentLink, StoreError> {
+    let (other, kind, actor, idx, at) = c;
+    Ok(IncidentLink {
+        other: incident_id(other)?,
+        kind,
+        actor,
+        log_index: to_u64(idx)?,
+        created_at: Timestamp::from_millis(at),
+    })
 }
 
 impl AnalysisStore for SqliteStore {
@@ -125,20 +175,7 @@ impl AnalysisStore for SqliteStore {
                 r.get::<_, Option<String>>(2)?,
             ))
         })?;
-        rows.map(|r| {
-            let (date, province, types) = r?;
-            let domains: Vec<String> = match types {
-                Some(t) => serde_json::from_str(&t)
-                    .map_err(|e| StoreError::Corrupt(format!("violation types: {e}")))?,
-                None => Vec::new(),
-            };
-            Ok(FigureInput {
-                date,
-                province,
-                domains,
-            })
-        })
-        .collect()
+        rows.map(|r| figure_row(r?)).collect()
     }
 
     fn incident_links(
@@ -160,17 +197,7 @@ impl AnalysisStore for SqliteStore {
                 r.get::<_, i64>(4)?,
             ))
         })?;
-        rows.map(|r| {
-            let (other, kind, actor, idx, at) = r?;
-            Ok(IncidentLink {
-                other: incident_id(other)?,
-                kind,
-                actor,
-                log_index: to_u64(idx)?,
-                created_at: Timestamp::from_millis(at),
-            })
-        })
-        .collect()
+        rows.map(|r| link_row(r?)).collect()
     }
 
     fn same_file_incidents(

@@ -13,7 +13,7 @@ use crate::records::OrgRow;
 use crate::sqlite::{SqliteStore, to_u64};
 use crate::sqlite_keys::write_data_key;
 
-fn corrupt<E: std::fmt::Display>(e: E) -> StoreError {
+pub(crate) fn corrupt<E: std::fmt::Display>(e: E) -> StoreError {
     StoreError::Corrupt(format!("submission: {e}"))
 }
 
@@ -34,7 +34,7 @@ pub(crate) fn write_intake_key(
     )
     .map_err(|e| {
         if is_constraint(&e) {
-            StoreError::Conflict(format!("{} already has an intake key", w.org))
+            key_taken(w)
         } else {
             e.into()
         }
@@ -83,12 +83,22 @@ fn insert_part(
     .execute(params![id.as_str(), part, sealed, day, idx])
     .map_err(|e| {
         if is_constraint(&e) {
-            StoreError::Conflict(format!("part {part} of {id} exists; try again"))
+            part_taken(part, id)
         } else {
             e.into()
         }
     })?;
     Ok(())
+}
+
+/// The refusal of a second intake key of an organisation.
+pub(crate) fn key_taken(w: &IntakeKeyWrite) -> StoreError {
+    StoreError::Conflict(format!("{} already has an intake key", w.org))
+}
+
+/// The refusal of a part number already taken (by a concurrent addition).
+pub(crate) fn part_taken(part: u32, id: &SubmissionId) -> StoreError {
+    StoreError::Conflict(format!("part {part} of {id} exists; try again"))
 }
 
 /// Adds a part to a submission that is not closed, logged as entry `idx`.
@@ -126,10 +136,14 @@ pub(crate) fn write_status(tx: &Connection, w: &SubmissionStatusWrite) -> Result
     Ok(())
 }
 
-const SUBMISSION_COLUMNS: &str = "s.id, s.org_id, s.status, s.created_day, s.updated_day,
+/// A submission's columns (of `submissions s`), in [`SubmissionCols`]' order.
+pub(crate) const SUBMISSION_COLUMNS: &str =
+    "s.id, s.org_id, s.status, s.created_day, s.updated_day,
      (SELECT count(*) FROM submission_parts p WHERE p.submission_id = s.id)";
 
-type SubmissionCols = (String, String, String, String, String, i64);
+/// A submission row as plain values, in [`SUBMISSION_COLUMNS`]' order (both backends read
+/// theirs into this and check it with [`submission_row`]).
+pub(crate) type SubmissionCols = (String, String, String, String, String, i64);
 
 fn submission_cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<SubmissionCols> {
     Ok((
@@ -142,7 +156,9 @@ fn submission_cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<SubmissionCols> {
     ))
 }
 
-fn submission_row(c: SubmissionCols) -> Result<SubmissionRow, StoreError> {
+/// A submission checked and typed: an id, organisation, status or part count that does not
+/// parse is corrupt.
+pub(crate) fn submission_row(c: SubmissionCols) -> Result<SubmissionRow, StoreError> {
     let (id, org, status, created_day, updated_day, parts) = c;
     Ok(SubmissionRow {
         id: id.parse().map_err(corrupt)?,
@@ -238,15 +254,20 @@ impl IntakeStore for SqliteStore {
                 r.get::<_, i64>(3)?,
             ))
         })?;
-        rows.map(|r| {
-            let (part, sealed, created_day, log_index) = r?;
-            Ok(SubmissionPart {
-                part: u32::try_from(part).map_err(corrupt)?,
-                sealed,
-                created_day,
-                log_index: to_u64(log_index)?,
-            })
-        })
-        .collect()
+        rows.map(|r| part_row(r?)).collect()
     }
+}
+
+/// A submission part as plain values: part, sealed content, day, log index.
+pub(crate) type PartCols = (i64, Vec<u8>, String, i64);
+
+/// A submission part checked and typed.
+pub(crate) fn part_row(c: PartCols) -> Result<SubmissionPart, StoreError> {
+    let (part, sealed, created_day, log_index) = c;
+    Ok(SubmissionPart {
+        part: u32::try_from(part).map_err(corrupt)?,
+        sealed,
+        created_day,
+        log_index: to_u64(log_index)?,
+    })
 }

@@ -5,6 +5,7 @@ use gawah_core::{ActId, IncidentId, OrgId, PersonId, TestimonyId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::StoreError;
+use crate::keys::DataKeyRow;
 use crate::records::{
     ActRow, ActWrite, DispositionStore, ErasureApproveWrite, ErasureRequestWrite, ErasureRow,
     PeopleStore, PersonWrite, SealedRow, SealedWrite, TestimonyRow, TestimonyWrite,
@@ -14,6 +15,24 @@ use crate::sqlite_keys::write_data_key;
 
 fn corrupt<E: std::fmt::Display>(e: E) -> StoreError {
     StoreError::Corrupt(e.to_string())
+}
+
+/// The data key a version-1 write of a `table` row must carry.
+pub(crate) fn new_row_key<'w>(
+    w: &'w SealedWrite,
+    table: &str,
+) -> Result<&'w DataKeyRow, StoreError> {
+    w.data_key
+        .as_ref()
+        .ok_or_else(|| StoreError::Invalid(format!("a new {table} row needs its data key")))
+}
+
+/// The refusal of an update that found another version, or an erased row.
+pub(crate) fn sealed_conflict(w: &SealedWrite) -> StoreError {
+    StoreError::Conflict(format!(
+        "{} was changed by someone else or erased; reload and try again",
+        w.id
+    ))
 }
 
 /// Inserts version 1 or updates to the next version; the version is the optimistic lock.
@@ -28,11 +47,7 @@ fn write_sealed(
 ) -> Result<(), StoreError> {
     let version = to_i64(w.version)?;
     if w.version == 1 {
-        let key = w
-            .data_key
-            .as_ref()
-            .ok_or_else(|| StoreError::Invalid(format!("a new {table} row needs its data key")))?;
-        write_data_key(tx, key)?;
+        write_data_key(tx, new_row_key(w, table)?)?;
         let cols: String = extra.iter().map(|(c, _)| format!(", {c}")).collect();
         let marks: String = (0..extra.len()).map(|i| format!(", ?{}", i + 6)).collect();
         let sql = format!(
@@ -54,10 +69,7 @@ fn write_sealed(
             params![w.id, w.org.as_str(), w.internal, w.sealed, version, now],
         )?;
         if changed != 1 {
-            return Err(StoreError::Conflict(format!(
-                "{} was changed by someone else or erased; reload and try again",
-                w.id
-            )));
+            return Err(sealed_conflict(w));
         }
     }
     crate::sqlite_records::insert_version(tx, &w.id, version, idx, &w.salt, &w.content)
@@ -129,11 +141,11 @@ pub(crate) fn write_act(tx: &Connection, idx: i64, a: &ActWrite) -> Result<(), S
     Ok(())
 }
 
-const SEALED_COLUMNS: &str = "id, org_id, content, sealed, version, created_at, updated_at";
+/// A sealed record's columns, in [`SealedCols`]' order.
+pub(crate) const SEALED_COLUMNS: &str =
+    "id, org_id, content, sealed, version, created_at, updated_at";
 
-fn sealed_row(
-    r: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(SealedCols, Option<String>, Option<String>)> {
+fn sealed_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TestimonyCols> {
     Ok((
         (
             r.get(0)?,
@@ -149,9 +161,15 @@ fn sealed_row(
     ))
 }
 
-type SealedCols = (String, String, String, Option<Vec<u8>>, i64, i64, i64);
+/// A sealed record's row as plain values, in [`SEALED_COLUMNS`]' order (both backends read
+/// theirs into this and check it with [`to_sealed`]).
+pub(crate) type SealedCols = (String, String, String, Option<Vec<u8>>, i64, i64, i64);
 
-fn to_sealed(c: SealedCols) -> Result<SealedRow, StoreError> {
+/// A testimony's row as plain values: [`SealedCols`], `incident_id`, `person_id`.
+pub(crate) type TestimonyCols = (SealedCols, Option<String>, Option<String>);
+
+/// A sealed record checked and typed: an organisation that does not parse is corrupt.
+pub(crate) fn to_sealed(c: SealedCols) -> Result<SealedRow, StoreError> {
     let (id, org, internal, sealed, version, created, updated) = c;
     Ok(SealedRow {
         id,
@@ -164,8 +182,9 @@ fn to_sealed(c: SealedCols) -> Result<SealedRow, StoreError> {
     })
 }
 
-fn to_testimony(
-    (c, incident, person): (SealedCols, Option<String>, Option<String>),
+/// A testimony checked and typed: it must name its incident.
+pub(crate) fn to_testimony(
+    (c, incident, person): TestimonyCols,
 ) -> Result<TestimonyRow, StoreError> {
     Ok(TestimonyRow {
         record: to_sealed(c)?,
@@ -238,33 +257,44 @@ impl PeopleStore for SqliteStore {
         let mut rows = stmt.query([incident.as_str(), org.as_str()])?;
         let mut acts: Vec<ActRow> = Vec::new();
         while let Some(r) = rows.next()? {
-            let id: String = r.get(0)?;
-            let id: ActId = id.parse().map_err(corrupt)?;
-            if acts.last().is_none_or(|a| a.id != id) {
-                acts.push(ActRow {
-                    id,
-                    violation_type: r.get(1)?,
-                    victims: Vec::new(),
-                    perpetrators: Vec::new(),
-                });
-            }
-            let act = acts.last_mut().expect("pushed above");
-            let person: Option<String> = r.get(2)?;
-            let role: Option<String> = r.get(3)?;
-            if let (Some(p), Some(role)) = (person, role) {
-                let p: PersonId = p.parse().map_err(corrupt)?;
-                match role.as_str() {
-                    "victim" => act.victims.push(p),
-                    _ => act.perpetrators.push(p),
-                }
-            }
+            add_act_row(&mut acts, (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))?;
         }
         Ok(acts)
     }
 }
 
+/// A row of `incident_acts`' join as plain values: act id, violation type, and one of its
+/// people with their role (both `None` for an act without people).
+pub(crate) type ActCols = (String, String, Option<String>, Option<String>);
+
+/// Adds one row of `incident_acts`' join to `acts`, whose rows come grouped by act: a new act
+/// id starts an act, and the row's person joins its victims or perpetrators.
+pub(crate) fn add_act_row(acts: &mut Vec<ActRow>, c: ActCols) -> Result<(), StoreError> {
+    let (id, violation_type, person, role) = c;
+    let id: ActId = id.parse().map_err(corrupt)?;
+    if acts.last().is_none_or(|a| a.id != id) {
+        acts.push(ActRow {
+            id,
+            violation_type,
+            victims: Vec::new(),
+            perpetrators: Vec::new(),
+        });
+    }
+    let act = acts
+        .last_mut()
+        .ok_or_else(|| StoreError::Database("act list".into()))?;
+    if let (Some(p), Some(role)) = (person, role) {
+        let p: PersonId = p.parse().map_err(corrupt)?;
+        match role.as_str() {
+            "victim" => act.victims.push(p),
+            _ => act.perpetrators.push(p),
+        }
+    }
+    Ok(())
+}
+
 /// The table of an erasable record, by its id's prefix.
-fn erasable_table(record: &str) -> Result<&'static str, StoreError> {
+pub(crate) fn erasable_table(record: &str) -> Result<&'static str, StoreError> {
     if record.parse::<TestimonyId>().is_ok() {
         Ok("testimonies")
     } else if record.parse::<PersonId>().is_ok() {
@@ -291,10 +321,7 @@ pub(crate) fn write_erasure_request(
         )
         .optional()?;
     if pending.is_some() {
-        return Err(StoreError::Conflict(format!(
-            "an erasure of {} is already waiting for approval",
-            r.record
-        )));
+        return Err(erasure_pending(r));
     }
     tx.execute(
         "INSERT INTO erasure_requests (id, org_id, record, requested_by, request_index)
@@ -324,6 +351,29 @@ pub(crate) fn write_erasure_approve(
         .optional()?;
     let (record, requested_by, approved) =
         found.ok_or_else(|| StoreError::NotFound(a.id.to_string()))?;
+    check_approval(a, &requested_by, approved.as_deref())?;
+    tx.execute(
+        "UPDATE erasure_requests SET approved_by = ?1, approve_index = ?2 WHERE id = ?3",
+        params![a.approved_by.as_str(), idx, a.id.as_str()],
+    )?;
+    crate::sqlite_keys::write_shred(tx, &record, idx)
+}
+
+/// The refusal of a second erasure request of a record while one is waiting.
+pub(crate) fn erasure_pending(r: &ErasureRequestWrite) -> StoreError {
+    StoreError::Conflict(format!(
+        "an erasure of {} is already waiting for approval",
+        r.record
+    ))
+}
+
+/// Refuses an approval of a request approved already (`approved`), or by the admin who made
+/// it (`requested_by`).
+pub(crate) fn check_approval(
+    a: &ErasureApproveWrite,
+    requested_by: &str,
+    approved: Option<&str>,
+) -> Result<(), StoreError> {
     if approved.is_some() {
         return Err(StoreError::Conflict(format!(
             "{} was already approved",
@@ -335,11 +385,7 @@ pub(crate) fn write_erasure_approve(
             "a second admin must approve an erasure; the one who asked cannot".into(),
         ));
     }
-    tx.execute(
-        "UPDATE erasure_requests SET approved_by = ?1, approve_index = ?2 WHERE id = ?3",
-        params![a.approved_by.as_str(), idx, a.id.as_str()],
-    )?;
-    crate::sqlite_keys::write_shred(tx, &record, idx)
+    Ok(())
 }
 
 impl DispositionStore for SqliteStore {

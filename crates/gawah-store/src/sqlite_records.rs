@@ -130,19 +130,9 @@ fn write_incident(
     w: &IncidentWrite,
 ) -> Result<(), StoreError> {
     let i = &w.incident;
-    if i.exact_location.is_some() {
-        return Err(StoreError::Invalid(
-            "the exact location is confidential and must be sealed".into(),
-        ));
-    }
-    let content = json(i)?;
-    let version = to_i64(w.version)?;
+    let (content, version) = incident_values(w)?;
     if w.version == 1 {
-        let key = w
-            .data_key
-            .as_ref()
-            .ok_or_else(|| StoreError::Invalid("a new incident needs its data key".into()))?;
-        sqlite_keys::write_data_key(tx, key)?;
+        sqlite_keys::write_data_key(tx, new_incident_key(w)?)?;
         tx.execute(
             "INSERT INTO incidents (id, org_id, ref, title, date, province, verification_status, content, version, created_at, updated_at, sealed)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9, ?10)",
@@ -156,10 +146,7 @@ fn write_incident(
             params![w.id.as_str(), w.org.as_str(), i.reference, i.title, i.date, i.province, i.verification_status, content, version, now, w.sealed],
         )?;
         if changed != 1 {
-            return Err(StoreError::Conflict(format!(
-                "{} was changed by someone else; reload and try again",
-                w.id
-            )));
+            return Err(incident_conflict(w));
         }
         tx.execute(
             "DELETE FROM incident_edicts WHERE incident_id = ?1",
@@ -176,7 +163,36 @@ fn write_incident(
     insert_version(tx, w.id.as_str(), version, idx, &w.salt, &w.content)
 }
 
-type MemberCols = (
+/// Checks an incident write before any SQL runs (both backends call it first): the exact
+/// location is confidential and must come sealed. Returns the incident's stored JSON and the
+/// version as stored.
+pub(crate) fn incident_values(w: &IncidentWrite) -> Result<(String, i64), StoreError> {
+    if w.incident.exact_location.is_some() {
+        return Err(StoreError::Invalid(
+            "the exact location is confidential and must be sealed".into(),
+        ));
+    }
+    Ok((json(&w.incident)?, to_i64(w.version)?))
+}
+
+/// The data key a new incident (version 1) must carry.
+pub(crate) fn new_incident_key(w: &IncidentWrite) -> Result<&crate::keys::DataKeyRow, StoreError> {
+    w.data_key
+        .as_ref()
+        .ok_or_else(|| StoreError::Invalid("a new incident needs its data key".into()))
+}
+
+/// The refusal of an incident update that found another version than the one before it.
+pub(crate) fn incident_conflict(w: &IncidentWrite) -> StoreError {
+    StoreError::Conflict(format!(
+        "{} was changed by someone else; reload and try again",
+        w.id
+    ))
+}
+
+/// A member row as plain values, in [`MEMBER_COLUMNS`]' order (both backends read theirs
+/// into this and check it with [`member_row`]).
+pub(crate) type MemberCols = (
     String,
     String,
     String,
@@ -187,7 +203,7 @@ type MemberCols = (
     Option<i64>,
 );
 
-const MEMBER_COLUMNS: &str =
+pub(crate) const MEMBER_COLUMNS: &str =
     "id, org_id, username, role, password_hash, totp_secret, failed_logins, locked_until";
 
 fn member_cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<MemberCols> {
@@ -203,7 +219,8 @@ fn member_cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<MemberCols> {
     ))
 }
 
-fn member_row(c: MemberCols) -> Result<MemberRow, StoreError> {
+/// A member checked and typed: an id, organisation or role that does not parse is corrupt.
+pub(crate) fn member_row(c: MemberCols) -> Result<MemberRow, StoreError> {
     let (id, org, username, role, password_hash, totp_secret, failed, locked) = c;
     Ok(MemberRow {
         id: id
@@ -221,6 +238,8 @@ fn member_row(c: MemberCols) -> Result<MemberRow, StoreError> {
     })
 }
 
+/// An incident row as plain values, in [`INCIDENT_COLUMNS`]' order (both backends read
+/// theirs into this and check it with [`incident_row`]).
 pub(crate) type IncidentCols = (String, String, String, i64, i64, i64, Option<Vec<u8>>);
 pub(crate) const INCIDENT_COLUMNS: &str =
     "id, org_id, content, version, created_at, updated_at, sealed";
@@ -256,12 +275,45 @@ pub(crate) fn incident_row(c: IncidentCols) -> Result<IncidentRow, StoreError> {
     })
 }
 
-fn org_row(id: String, name: String) -> Result<OrgRow, StoreError> {
+/// An organisation checked and typed.
+pub(crate) fn org_row(id: String, name: String) -> Result<OrgRow, StoreError> {
     Ok(OrgRow {
         id: id
             .parse()
             .map_err(|e: gawah_core::IdError| StoreError::Corrupt(e.to_string()))?,
         name,
+    })
+}
+
+/// A session row as plain values: member, CSRF token, MFA pending, expiry.
+pub(crate) type SessionCols = (String, String, bool, i64);
+
+/// A session checked and typed.
+pub(crate) fn session_row(c: SessionCols) -> Result<SessionRow, StoreError> {
+    let (member, csrf, mfa_pending, expires) = c;
+    Ok(SessionRow {
+        member: member
+            .parse()
+            .map_err(|e: gawah_core::IdError| StoreError::Corrupt(e.to_string()))?,
+        csrf,
+        mfa_pending,
+        expires_at: Timestamp::from_millis(expires),
+    })
+}
+
+/// A stored version of `subject` as plain values: version, log index, content, salt.
+pub(crate) type VersionCols = (i64, i64, Vec<u8>, Vec<u8>);
+
+/// A stored version checked and typed: a salt that is not 32 bytes is corrupt.
+pub(crate) fn version_row(subject: &str, c: VersionCols) -> Result<RecordVersion, StoreError> {
+    let (v, i, content, salt) = c;
+    let salt = <[u8; 32]>::try_from(salt.as_slice())
+        .map_err(|_| StoreError::Corrupt(format!("salt of {subject}@{v} is not 32 bytes")))?;
+    Ok(RecordVersion {
+        version: to_u64(v)?,
+        log_index: to_u64(i)?,
+        content,
+        salt: gawah_core::Salt(salt),
     })
 }
 
@@ -432,17 +484,7 @@ impl RecordStore for SqliteStore {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
             .optional()?;
-        row.map(|(member, csrf, mfa_pending, expires)| {
-            Ok(SessionRow {
-                member: member
-                    .parse()
-                    .map_err(|e: gawah_core::IdError| StoreError::Corrupt(e.to_string()))?,
-                csrf,
-                mfa_pending,
-                expires_at: Timestamp::from_millis(expires),
-            })
-        })
-        .transpose()
+        row.map(session_row).transpose()
     }
 
     fn session_delete(&self, token_hash: &[u8; 32]) -> Result<(), StoreError> {
@@ -598,19 +640,7 @@ impl RecordStore for SqliteStore {
                 r.get::<_, Vec<u8>>(3)?,
             ))
         })?;
-        rows.map(|r| {
-            let (v, i, content, salt) = r?;
-            let salt = <[u8; 32]>::try_from(salt.as_slice()).map_err(|_| {
-                StoreError::Corrupt(format!("salt of {subject}@{v} is not 32 bytes"))
-            })?;
-            Ok(RecordVersion {
-                version: to_u64(v)?,
-                log_index: to_u64(i)?,
-                content,
-                salt: gawah_core::Salt(salt),
-            })
-        })
-        .collect()
+        rows.map(|r| version_row(subject, r?)).collect()
     }
 
     fn endorsements(&self) -> Result<Vec<(OrgRow, Timestamp)>, StoreError> {

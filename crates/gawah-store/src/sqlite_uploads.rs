@@ -145,14 +145,28 @@ pub(crate) fn upload_row(c: UploadCols) -> Result<UploadRow, StoreError> {
     })
 }
 
-type LinkedCols = (crate::sqlite::ItemRow, Option<bool>, i64);
+/// An item linked to an incident as plain values: the item's columns, its owner's
+/// confidential flag (`None` without an owner row), the link's log index.
+pub(crate) type LinkedCols = (crate::sqlite::ItemRow, Option<bool>, i64);
 
-fn linked_item((item, conf, link): LinkedCols) -> Result<LinkedItem, StoreError> {
+/// A linked item checked and typed; an item without an owner row is not confidential.
+pub(crate) fn linked_item((item, conf, link): LinkedCols) -> Result<LinkedItem, StoreError> {
     Ok(LinkedItem {
         item: crate::sqlite::item_record(item)?,
         confidential: conf.unwrap_or(false),
         link_index: to_u64(link)?,
     })
+}
+
+/// An incident an item is linked to, as its organisation and id.
+pub(crate) fn item_incident(
+    org: String,
+    incident: String,
+) -> Result<(OrgId, IncidentId), StoreError> {
+    Ok((
+        org.parse().map_err(|e| corrupt("incident_items", e))?,
+        incident.parse().map_err(|e| corrupt("incident_items", e))?,
+    ))
 }
 
 impl UploadStore for SqliteStore {
@@ -192,10 +206,7 @@ impl UploadStore for SqliteStore {
         })?;
         rows.map(|r| {
             let (org, incident) = r?;
-            Ok((
-                org.parse().map_err(|e| corrupt("incident_items", e))?,
-                incident.parse().map_err(|e| corrupt("incident_items", e))?,
-            ))
+            item_incident(org, incident)
         })
         .collect()
     }

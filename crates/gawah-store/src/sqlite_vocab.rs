@@ -20,13 +20,7 @@ pub(crate) fn write_term(
     w: &VocabWrite,
 ) -> Result<(), StoreError> {
     let t = &w.term;
-    t.validate().map_err(invalid)?;
-    if w.content != t.canonical_bytes()? {
-        return Err(StoreError::Invalid(
-            "the committed content is not the term's canonical form".into(),
-        ));
-    }
-    let version = to_i64(w.version)?;
+    let version = term_version(w)?;
     let args = params![
         w.org.as_str(),
         t.vocab.as_str(),
@@ -55,23 +49,49 @@ pub(crate) fn write_term(
         .execute(args)?
     };
     if changed != 1 {
-        return Err(StoreError::Conflict(if w.version == 1 {
-            format!("{} {:?} exists already", t.vocab, t.key)
-        } else {
-            format!(
-                "{} {:?} was changed by someone else; reload and try again",
-                t.vocab, t.key
-            )
-        }));
+        return Err(term_conflict(w));
     }
-    let subject = subject(&w.org, t.vocab, &t.key);
-    insert_version(tx, &subject, version, idx, &w.salt, &w.content)
+    insert_version(tx, &term_subject(w), version, idx, &w.salt, &w.content)
 }
 
-const COLUMNS: &str =
+/// Checks a term write before any SQL runs (both backends call it first): the term must be
+/// valid and `w.content` its canonical bytes. Returns the version as stored.
+pub(crate) fn term_version(w: &VocabWrite) -> Result<i64, StoreError> {
+    let t = &w.term;
+    t.validate().map_err(invalid)?;
+    if w.content != t.canonical_bytes()? {
+        return Err(StoreError::Invalid(
+            "the committed content is not the term's canonical form".into(),
+        ));
+    }
+    to_i64(w.version)
+}
+
+/// The refusal of a term write that changed no row: version 1 found the key taken, a later
+/// version found another version than the one before it.
+pub(crate) fn term_conflict(w: &VocabWrite) -> StoreError {
+    let t = &w.term;
+    StoreError::Conflict(if w.version == 1 {
+        format!("{} {:?} exists already", t.vocab, t.key)
+    } else {
+        format!(
+            "{} {:?} was changed by someone else; reload and try again",
+            t.vocab, t.key
+        )
+    })
+}
+
+/// The subject under which a term's versions are kept.
+pub(crate) fn term_subject(w: &VocabWrite) -> String {
+    subject(&w.org, w.term.vocab, &w.term.key)
+}
+
+/// A term's columns, in [`VocabCols`]' order.
+pub(crate) const COLUMNS: &str =
     "org_id, vocab, key, en, fa, ps, active, version, log_index, created_at, updated_at";
 
-type Cols = (
+/// A term row as plain values, in [`COLUMNS`]' order (both backends read theirs into this).
+pub(crate) type VocabCols = (
     String,
     String,
     String,
@@ -85,7 +105,7 @@ type Cols = (
     i64,
 );
 
-fn cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<Cols> {
+fn cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<VocabCols> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -101,7 +121,8 @@ fn cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<Cols> {
     ))
 }
 
-fn row(c: Cols) -> Result<VocabTermRow, StoreError> {
+/// A term row checked and typed: a stored id or vocabulary that does not parse is corrupt.
+pub(crate) fn vocab_row(c: VocabCols) -> Result<VocabTermRow, StoreError> {
     let (org, vocab, key, en, fa, ps, active, version, log_index, created, updated) = c;
     let corrupt = |e: String| StoreError::Corrupt(format!("vocabulary term {key:?}: {e}"));
     Ok(VocabTermRow {
@@ -130,7 +151,7 @@ impl VocabStore for SqliteStore {
             "SELECT {COLUMNS} FROM vocab_terms WHERE org_id = ?1 ORDER BY vocab, key"
         ))?;
         let rows = stmt.query_map([org.as_str()], cols)?;
-        rows.map(|r| row(r?)).collect()
+        rows.map(|r| vocab_row(r?)).collect()
     }
 
     fn vocab_term(
@@ -145,7 +166,7 @@ impl VocabStore for SqliteStore {
             ))?
             .query_row(params![org.as_str(), vocab.as_str(), key], cols)
             .optional()?
-            .map(row)
+            .map(vocab_row)
             .transpose()
     }
 }

@@ -66,9 +66,12 @@ pub(crate) fn write_witness(
     insert_version(tx, &c.subject, version, idx, &c.salt, &c.content)
 }
 
-const LOG_COLUMNS: &str = "origin, key, size, root, note, active, log_index, updated_at";
+/// A witnessed log's columns, in [`LogCols`]' order.
+pub(crate) const LOG_COLUMNS: &str = "origin, key, size, root, note, active, log_index, updated_at";
 
-type LogCols = (
+/// A witnessed log row as plain values, in [`LOG_COLUMNS`]' order (both backends read theirs
+/// into this and check it with [`log_row`]).
+pub(crate) type LogCols = (
     String,
     String,
     i64,
@@ -92,7 +95,8 @@ fn log_cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<LogCols> {
     ))
 }
 
-fn log_row(c: LogCols) -> Result<WitnessedLog, StoreError> {
+/// A witnessed log checked and typed: a stored root that is not 32 bytes is corrupt.
+pub(crate) fn log_row(c: LogCols) -> Result<WitnessedLog, StoreError> {
     let (origin, key, size, root, note, active, log_index, updated) = c;
     let root = root
         .map(|r| {
@@ -113,8 +117,47 @@ fn log_row(c: LogCols) -> Result<WitnessedLog, StoreError> {
     })
 }
 
-fn cosignature_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, String, i64)> {
+/// A cosignature row as plain values: size, witness key, line, time.
+pub(crate) type CosignatureCols = (i64, String, String, i64);
+
+fn cosignature_cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<CosignatureCols> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+}
+
+/// A cosignature as stored.
+pub(crate) fn cosignature_row(c: CosignatureCols) -> Result<StoredCosignature, StoreError> {
+    let (size, witness_key, line, time) = c;
+    Ok(StoredCosignature {
+        size: to_u64(size)?,
+        witness_key,
+        line,
+        time: to_u64(time)?,
+    })
+}
+
+/// A witness row as plain values: name, key, URL, active, log index.
+pub(crate) type WitnessCols = (String, String, String, bool, i64);
+
+/// A witness as stored.
+pub(crate) fn witness_row(c: WitnessCols) -> Result<Witness, StoreError> {
+    let (name, key, url, active, log_index) = c;
+    Ok(Witness {
+        name,
+        key,
+        url,
+        active,
+        log_index: to_u64(log_index)?,
+    })
+}
+
+/// Refuses a cosignature that is not exactly one signature line, before any SQL runs.
+pub(crate) fn check_cosignature(c: &StoredCosignature) -> Result<(), StoreError> {
+    if !c.line.ends_with('\n') || c.line.matches('\n').count() != 1 {
+        return Err(StoreError::Invalid(
+            "a cosignature is one signature line".into(),
+        ));
+    }
+    Ok(())
 }
 
 impl WitnessStore for SqliteStore {
@@ -181,25 +224,11 @@ impl WitnessStore for SqliteStore {
         let rows = stmt.query_map([], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?;
-        rows.map(|r| {
-            let (name, key, url, active, log_index): (String, String, String, bool, i64) = r?;
-            Ok(Witness {
-                name,
-                key,
-                url,
-                active,
-                log_index: to_u64(log_index)?,
-            })
-        })
-        .collect()
+        rows.map(|r| witness_row(r?)).collect()
     }
 
     fn put_cosignature(&self, c: &StoredCosignature, now: Timestamp) -> Result<(), StoreError> {
-        if !c.line.ends_with('\n') || c.line.matches('\n').count() != 1 {
-            return Err(StoreError::Invalid(
-                "a cosignature is one signature line".into(),
-            ));
-        }
+        check_cosignature(c)?;
         self.lock()
             .prepare_cached(
                 "INSERT INTO checkpoint_cosignatures (size, witness_key, line, time, received_at)
@@ -231,17 +260,8 @@ impl WitnessStore for SqliteStore {
             "SELECT size, witness_key, line, time FROM checkpoint_cosignatures
              WHERE size = ?1 ORDER BY witness_key",
         )?;
-        let rows = stmt.query_map([to_i64(size)?], cosignature_row)?;
-        rows.map(|r| {
-            let (size, witness_key, line, time) = r?;
-            Ok(StoredCosignature {
-                size: to_u64(size)?,
-                witness_key,
-                line,
-                time: to_u64(time)?,
-            })
-        })
-        .collect()
+        let rows = stmt.query_map([to_i64(size)?], cosignature_cols)?;
+        rows.map(|r| cosignature_row(r?)).collect()
     }
 
     fn last_cosigned_size(&self, witness_key: &str) -> Result<Option<u64>, StoreError> {

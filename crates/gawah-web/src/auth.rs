@@ -9,7 +9,7 @@
 mod argon_pool;
 mod password;
 
-pub use password::{dummy_hash, hash_password, verify_password};
+pub use password::{dummy_hash, hash_password, hashing_turn, verify_password};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;

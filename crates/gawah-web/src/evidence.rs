@@ -13,9 +13,11 @@
 //! redaction page does: it is then typed by its first bytes (`image/png`, `image/jpeg`) and
 //! still sandboxed; anything else is served as an attachment all the same.
 //!
-//! The content streams in constant memory: a blocking task reads it from the ledger (opening
-//! sealed blobs chunk by chunk) into a small bounded channel that the response body drains.
+//! The content streams in constant memory: the response body reads it from the ledger (opening
+//! sealed blobs chunk by chunk) one chunk ahead of the client, each read on a blocking thread
+//! that is given back as soon as the chunk is read, so no thread waits for a slow client.
 
+use std::future::Future;
 use std::io::Read;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -31,7 +33,7 @@ use gawah_core::ItemId;
 use gawah_store::records::OwnedItem;
 use http_body::Frame;
 use serde::Deserialize;
-use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use crate::ctx::{ApiMember, Ctx, Member};
 use crate::error::AppError;
@@ -39,8 +41,6 @@ use crate::state::{AppState, blocking};
 
 /// Bytes per chunk sent.
 const CHUNK: usize = 256 << 10;
-/// Chunks queued between the reader and the response: bounds memory per download.
-const QUEUE: usize = 4;
 /// The policy of a download, beside the site's own: a sandbox, nothing loaded.
 pub(crate) const DOWNLOAD_CSP: &str = "sandbox; default-src 'none'";
 
@@ -117,49 +117,71 @@ fn disposition(kind: &str, name: &str) -> String {
     out
 }
 
-/// The response body: chunks from the blocking reader.
-struct Streamed(mpsc::Receiver<Result<Bytes, std::io::Error>>);
+/// The content being read.
+type Content = Box<dyn Read + Send>;
+/// A chunk read on a blocking thread, with the content to read the next one from.
+type ChunkRead = JoinHandle<(Content, std::io::Result<Bytes>)>;
+
+/// The response body: the content, read a chunk at a time on a blocking thread. The next
+/// chunk is read while the client takes the last one (one chunk ahead, no more).
+enum Streamed {
+    Reading(ChunkRead),
+    Done,
+}
+
+/// Reads the next chunk of `content` (empty at the end) on a blocking thread.
+fn read_chunk(mut content: Content) -> ChunkRead {
+    tokio::task::spawn_blocking(move || {
+        let mut buf = vec![0u8; CHUNK];
+        loop {
+            match content.read(&mut buf) {
+                Ok(n) => {
+                    buf.truncate(n);
+                    return (content, Ok(Bytes::from(buf)));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return (content, Err(e)),
+            }
+        }
+    })
+}
 
 impl HttpBody for Streamed {
     type Data = Bytes;
     type Error = std::io::Error;
 
     fn poll_frame(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
-        self.0.poll_recv(cx).map(|c| c.map(|r| r.map(Frame::data)))
-    }
-}
-
-/// Reads `content` in chunks into a channel until it ends, fails, or the client goes away.
-fn pump(mut content: Box<dyn Read + Send>, tx: mpsc::Sender<Result<Bytes, std::io::Error>>) {
-    loop {
-        let mut buf = vec![0u8; CHUNK];
-        match content.read(&mut buf) {
-            Ok(0) => return,
-            Ok(n) => {
-                buf.truncate(n);
-                if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
-                    return;
-                }
+        let this = self.get_mut();
+        let Streamed::Reading(task) = this else {
+            return Poll::Ready(None);
+        };
+        let done = match std::task::ready!(Pin::new(task).poll(cx)) {
+            Ok((content, Ok(chunk))) if !chunk.is_empty() => {
+                *this = Streamed::Reading(read_chunk(content));
+                return Poll::Ready(Some(Ok(Frame::data(chunk))));
             }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                // Cuts the response short: the client sees a broken transfer, never a file
-                // that looks complete.
+            Ok((_, Ok(_))) => None,
+            // Cuts the response short: the client sees a broken transfer, never a file that
+            // looks complete.
+            Ok((_, Err(e))) => {
                 tracing::error!(error = %e, "download failed");
-                let _ = tx.blocking_send(Err(e));
-                return;
+                Some(Err(e))
             }
-        }
+            Err(e) => {
+                tracing::error!(error = %e, "download failed");
+                Some(Err(std::io::Error::other(e)))
+            }
+        };
+        *this = Streamed::Done;
+        Poll::Ready(done)
     }
 }
 
 fn respond(d: Download) -> Response {
-    let (tx, rx) = mpsc::channel(QUEUE);
-    tokio::task::spawn_blocking(move || pump(d.content, tx));
-    let mut resp = Body::new(Streamed(rx)).into_response();
+    let mut resp = Body::new(Streamed::Reading(read_chunk(d.content))).into_response();
     let h = resp.headers_mut();
     let (kind, media_type) = match d.image {
         Some(t) => ("inline", t),

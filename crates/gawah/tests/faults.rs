@@ -5,7 +5,9 @@
 //!   and with only the blob folder there;
 //! - `log_append`: the disk holding the database and its WAL fills during writes that
 //!   append log entries (incidents, an upload's intake entry) while checkpoints are signed;
-//! - `sigkill`: the server killed with SIGKILL under concurrent uploads, three times over.
+//! - `sigkill`: the server killed with SIGKILL under concurrent uploads, three times over;
+//! - `slow_clients`: more stalled uploads and downloads at once than the server has blocking
+//!   threads, and the server still answers.
 //!
 //! After each fault: the failing request got a clear answer (507 for a full disk), every
 //! request acknowledged before is stored whole, nothing unacknowledged is half-kept, the
@@ -36,5 +38,7 @@ mod log_append;
 mod sigkill;
 #[path = "faults/site.rs"]
 mod site;
+#[path = "faults/slow_clients.rs"]
+mod slow_clients;
 #[path = "faults/tmpfs.rs"]
 mod tmpfs;

@@ -8,16 +8,20 @@
 //! of the public figures, as on SQLite.
 
 use gawah_core::figures::FigureInput;
-use gawah_core::{IncidentId, OrgId, Timestamp};
-use postgres::{Client, Row};
+use gawah_core::{IncidentId, OrgId};
+use postgres::Client;
 
 use super::PgStore;
 use super::error::from_pg;
+use super::incidents::incident_at;
 use crate::analysis::{AnalysisStore, IncidentLink, LinkWrite};
 use crate::error::StoreError;
 use crate::records::IncidentRow;
 use crate::sqlite::to_u64;
-use crate::sqlite_records::{INCIDENT_COLUMNS, IncidentCols, incident_row};
+use crate::sqlite_analysis::{
+    already_linked, check_link, figure_row, incident_id, link_pair, link_row,
+};
+use crate::sqlite_records::INCIDENT_COLUMNS;
 
 /// Writes a link inside the caller's transaction, as entry `idx` at `now`. Both incidents must
 /// belong to the organisation; linking an incident to itself or twice is refused.
@@ -27,11 +31,7 @@ pub(crate) fn write_link(
     now: i64,
     l: &LinkWrite,
 ) -> Result<(), StoreError> {
-    if l.a == l.b {
-        return Err(StoreError::Invalid(
-            "an incident cannot be linked to itself".into(),
-        ));
-    }
+    check_link(l)?;
     let found: i64 = tx
         .query_one(
             "SELECT count(*) FROM incidents WHERE id IN ($1, $2) AND org_id = $3",
@@ -42,12 +42,7 @@ pub(crate) fn write_link(
     if found != 2 {
         return Err(StoreError::NotFound("incident".into()));
     }
-    // Byte order, as the columns' collation compares (CHECK (a < b)).
-    let (a, b) = if l.a.as_str() < l.b.as_str() {
-        (&l.a, &l.b)
-    } else {
-        (&l.b, &l.a)
-    };
+    let (a, b) = link_pair(l);
     let inserted = tx
         .execute(
             "INSERT INTO incident_links (a, b, kind, org_id, actor, log_index, created_at)
@@ -64,31 +59,9 @@ pub(crate) fn write_link(
         )
         .map_err(from_pg)?;
     if inserted == 0 {
-        return Err(StoreError::Invalid(
-            "these incidents are already linked".into(),
-        ));
+        return Err(already_linked());
     }
     Ok(())
-}
-
-fn incident_id(s: &str) -> Result<IncidentId, StoreError> {
-    s.parse()
-        .map_err(|e: gawah_core::IdError| StoreError::Corrupt(e.to_string()))
-}
-
-/// An incident row selected as [`INCIDENT_COLUMNS`], from column `at` on.
-fn incident_at(r: &Row, at: usize) -> Result<IncidentRow, StoreError> {
-    let get = |e: postgres::Error| StoreError::Corrupt(format!("incident row: {e}"));
-    let cols: IncidentCols = (
-        r.try_get(at).map_err(get)?,
-        r.try_get(at + 1).map_err(get)?,
-        r.try_get(at + 2).map_err(get)?,
-        r.try_get(at + 3).map_err(get)?,
-        r.try_get(at + 4).map_err(get)?,
-        r.try_get(at + 5).map_err(get)?,
-        r.try_get(at + 6).map_err(get)?,
-    );
-    incident_row(cols)
 }
 
 impl AnalysisStore for PgStore {
@@ -162,19 +135,7 @@ impl AnalysisStore for PgStore {
             .map_err(from_pg)
         })?;
         rows.iter()
-            .map(|r| {
-                let types: Option<&str> = r.get(2);
-                let domains: Vec<String> = match types {
-                    Some(t) => serde_json::from_str(t)
-                        .map_err(|e| StoreError::Corrupt(format!("violation types: {e}")))?,
-                    None => Vec::new(),
-                };
-                Ok(FigureInput {
-                    date: r.get(0),
-                    province: r.get(1),
-                    domains,
-                })
-            })
+            .map(|r| figure_row((r.get(0), r.get(1), r.get(2))))
             .collect()
     }
 
@@ -194,15 +155,7 @@ impl AnalysisStore for PgStore {
             .map_err(from_pg)
         })?;
         rows.iter()
-            .map(|r| {
-                Ok(IncidentLink {
-                    other: incident_id(r.get(0))?,
-                    kind: r.get(1),
-                    actor: r.get(2),
-                    log_index: to_u64(r.get(3))?,
-                    created_at: Timestamp::from_millis(r.get(4)),
-                })
-            })
+            .map(|r| link_row((r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))))
             .collect()
     }
 

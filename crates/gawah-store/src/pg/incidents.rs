@@ -13,24 +13,24 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use gawah_core::incident::Incident;
-use gawah_core::{IncidentId, OrgId, Timestamp};
+use gawah_core::{IncidentId, OrgId};
 use postgres::{GenericClient, Row, Transaction};
 
 use super::PgStore;
 use super::error::from_pg;
 use super::keys::write_data_key;
-use super::records::{constraint, corrupt, insert_version, json};
+use super::records::{constraint, corrupt, insert_version};
 use crate::error::StoreError;
 use crate::records::{IncidentQuery, IncidentRow, IncidentWrite};
 use crate::sqlite::{to_i64, to_u64};
+use crate::sqlite_records::{
+    self, INCIDENT_COLUMNS, IncidentCols, incident_conflict, incident_values, new_incident_key,
+};
 
 /// Incidents between two anchors: a deep page skips fewer than this many index entries.
 pub(crate) const LIST_ANCHOR_STRIDE: u64 = 256;
 /// At most this many lists keep anchors; past it the cache starts over.
 const MAX_ANCHORED_LISTS: usize = 512;
-
-const INCIDENT_COLUMNS: &str = "id, org_id, content, version, created_at, updated_at, sealed";
 
 /// `RecordWrite::Incident`: version 1 creates it (with its data key); a later version
 /// replaces it if the stored version is the one before, else [`StoreError::Conflict`].
@@ -41,19 +41,9 @@ pub(crate) fn write_incident(
     w: &IncidentWrite,
 ) -> Result<(), StoreError> {
     let i = &w.incident;
-    if i.exact_location.is_some() {
-        return Err(StoreError::Invalid(
-            "the exact location is confidential and must be sealed".into(),
-        ));
-    }
-    let content = json(i)?;
-    let version = to_i64(w.version)?;
+    let (content, version) = incident_values(w)?;
     if w.version == 1 {
-        let key = w
-            .data_key
-            .as_ref()
-            .ok_or_else(|| StoreError::Invalid("a new incident needs its data key".into()))?;
-        write_data_key(tx, key)?;
+        write_data_key(tx, new_incident_key(w)?)?;
         tx.execute(
             "INSERT INTO incidents (id, org_id, ref, title, date, province, verification_status,
                                     content, version, created_at, updated_at, sealed)
@@ -95,10 +85,7 @@ pub(crate) fn write_incident(
             )
             .map_err(from_pg)?;
         if changed != 1 {
-            return Err(StoreError::Conflict(format!(
-                "{} was changed by someone else; reload and try again",
-                w.id
-            )));
+            return Err(incident_conflict(w));
         }
         tx.execute(
             "DELETE FROM incident_edicts WHERE incident_id = $1",
@@ -117,23 +104,20 @@ pub(crate) fn write_incident(
     insert_version(tx, w.id.as_str(), version, idx, &w.salt, &w.content)
 }
 
-/// An incident row selected as [`INCIDENT_COLUMNS`].
-pub(crate) fn incident_row(r: &Row) -> Result<IncidentRow, StoreError> {
+/// An incident row selected as [`INCIDENT_COLUMNS`] from column `at` on, read into
+/// SQLite's [`IncidentCols`] and checked by the same [`sqlite_records::incident_row`].
+pub(crate) fn incident_at(r: &Row, at: usize) -> Result<IncidentRow, StoreError> {
     let get = |e: postgres::Error| corrupt("incident row", e);
-    let id: String = r.try_get(0).map_err(get)?;
-    let org: String = r.try_get(1).map_err(get)?;
-    let content: String = r.try_get(2).map_err(get)?;
-    let incident: Incident =
-        serde_json::from_str(&content).map_err(|e| corrupt(&format!("incident {id}"), e))?;
-    Ok(IncidentRow {
-        org: org.parse().map_err(|e| corrupt("incident org", e))?,
-        incident,
-        version: to_u64(r.try_get(3).map_err(get)?)?,
-        created_at: Timestamp::from_millis(r.try_get(4).map_err(get)?),
-        updated_at: Timestamp::from_millis(r.try_get(5).map_err(get)?),
-        sealed: r.try_get(6).map_err(get)?,
-        id: id.parse().map_err(|e| corrupt("incident id", e))?,
-    })
+    let cols: IncidentCols = (
+        r.try_get(at).map_err(get)?,
+        r.try_get(at + 1).map_err(get)?,
+        r.try_get(at + 2).map_err(get)?,
+        r.try_get(at + 3).map_err(get)?,
+        r.try_get(at + 4).map_err(get)?,
+        r.try_get(at + 5).map_err(get)?,
+        r.try_get(at + 6).map_err(get)?,
+    );
+    sqlite_records::incident_row(cols)
 }
 
 /// An organisation and a province filter.
@@ -286,7 +270,10 @@ fn list_page(
         ),
     }
     .map_err(from_pg)?;
-    let rows = rows.iter().map(incident_row).collect::<Result<_, _>>()?;
+    let rows = rows
+        .iter()
+        .map(|r| incident_at(r, 0))
+        .collect::<Result<_, _>>()?;
     Ok((rows, total))
 }
 
@@ -301,7 +288,7 @@ impl PgStore {
         let row = self
             .pool
             .read(move |c| c.query_opt(&sql, &[&id, &org]).map_err(from_pg))?;
-        row.as_ref().map(incident_row).transpose()
+        row.as_ref().map(|r| incident_at(r, 0)).transpose()
     }
 
     /// A page of an organisation's incidents, newest first (date, then id), and the total.

@@ -12,14 +12,12 @@ use super::keys::{is_constraint, write_data_key};
 use crate::error::StoreError;
 use crate::intake::{
     IntakeKeyRow, IntakeKeyWrite, IntakeStore, SubmissionId, SubmissionPart, SubmissionPartWrite,
-    SubmissionRow, SubmissionStatus, SubmissionStatusWrite, SubmissionWrite,
+    SubmissionRow, SubmissionStatusWrite, SubmissionWrite,
 };
 use crate::records::OrgRow;
-use crate::sqlite::to_u64;
-
-fn corrupt<E: std::fmt::Display>(e: E) -> StoreError {
-    StoreError::Corrupt(format!("submission: {e}"))
-}
+use crate::sqlite_intake::{
+    self, SUBMISSION_COLUMNS, SubmissionCols, corrupt, key_taken, part_row, part_taken,
+};
 
 /// Writes an organisation's intake key and the data key that seals its identity.
 pub(crate) fn write_intake_key(
@@ -34,7 +32,7 @@ pub(crate) fn write_intake_key(
     )
     .map_err(|e| {
         if is_constraint(&e) {
-            StoreError::Conflict(format!("{} already has an intake key", w.org))
+            key_taken(w)
         } else {
             from_pg(e)
         }
@@ -86,7 +84,7 @@ fn insert_part(
     )
     .map_err(|e| {
         if is_constraint(&e) {
-            StoreError::Conflict(format!("part {part} of {id} exists; try again"))
+            part_taken(part, id)
         } else {
             from_pg(e)
         }
@@ -126,19 +124,11 @@ pub(crate) fn write_status(tx: &mut Client, w: &SubmissionStatusWrite) -> Result
     Ok(())
 }
 
-const SUBMISSION_COLUMNS: &str = "s.id, s.org_id, s.status, s.created_day, s.updated_day,
-     (SELECT count(*) FROM submission_parts p WHERE p.submission_id = s.id)";
-
+/// A submission row read into SQLite's [`SubmissionCols`] and checked by the same
+/// [`sqlite_intake::submission_row`].
 fn submission_row(r: &Row) -> Result<SubmissionRow, StoreError> {
-    let (id, org, status): (&str, &str, &str) = (r.get(0), r.get(1), r.get(2));
-    Ok(SubmissionRow {
-        id: id.parse().map_err(corrupt)?,
-        org: org.parse().map_err(corrupt)?,
-        status: SubmissionStatus::parse(status).ok_or_else(|| corrupt(status))?,
-        created_day: r.get(3),
-        updated_day: r.get(4),
-        parts: u32::try_from(r.get::<_, i64>(5)).map_err(corrupt)?,
-    })
+    let cols: SubmissionCols = (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
+    sqlite_intake::submission_row(cols)
 }
 
 impl IntakeStore for PgStore {
@@ -232,14 +222,7 @@ impl IntakeStore for PgStore {
             .map_err(from_pg)
         })?;
         rows.iter()
-            .map(|r| {
-                Ok(SubmissionPart {
-                    part: u32::try_from(r.get::<_, i64>(0)).map_err(corrupt)?,
-                    sealed: r.get(1),
-                    created_day: r.get(2),
-                    log_index: to_u64(r.get(3))?,
-                })
-            })
+            .map(|r| part_row((r.get(0), r.get(1), r.get(2), r.get(3))))
             .collect()
     }
 }

@@ -4,7 +4,7 @@ use postgres::{Client, GenericClient, Row, Statement};
 
 use super::error::from_pg;
 use crate::error::StoreError;
-use crate::sqlite::{item_record, to_i64};
+use crate::sqlite::{ItemRow, item_hashes, item_record, to_i64};
 use crate::store::{ItemRecord, NewItem};
 
 /// The columns [`item_from_row`] reads, in its order.
@@ -13,8 +13,13 @@ pub(crate) const ITEM_COLUMNS: &str =
 
 /// An item row (selected as [`ITEM_COLUMNS`]) as a record; the same checks as on SQLite.
 pub(crate) fn item_from_row(r: &Row) -> Result<ItemRecord, StoreError> {
+    item_record(item_cols(r)?)
+}
+
+/// An item row (selected as [`ITEM_COLUMNS`]) read into SQLite's [`ItemRow`].
+pub(crate) fn item_cols(r: &Row) -> Result<ItemRow, StoreError> {
     let get = |e: postgres::Error| StoreError::Corrupt(format!("item row: {e}"));
-    item_record((
+    Ok((
         (
             r.try_get(0).map_err(get)?,
             r.try_get(1).map_err(get)?,
@@ -78,19 +83,7 @@ pub(crate) fn insert_item(
         )
         .map_err(from_pg)?;
     }
-    if item.confidential && (item.sealed.is_none() || item.blob_sha256.is_none()) {
-        return Err(StoreError::Invalid(
-            "a confidential item needs sealed content and sealed hashes".into(),
-        ));
-    }
-    // A confidential item's hash and salt live only in `sealed`: a seized database must not
-    // confirm that a known file is held.
-    let (sha, salt) = if item.confidential {
-        (None, None)
-    } else {
-        (Some(item.sha256.to_hex()), Some(item.salt.0.to_vec()))
-    };
-    let blob = item.blob_sha256.unwrap_or(item.sha256).to_hex();
+    let (sha, salt, blob) = item_hashes(item)?;
     tx.execute(
         &stmts.item,
         &[

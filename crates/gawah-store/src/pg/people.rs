@@ -3,7 +3,7 @@
 //! record's version is its optimistic lock, and an erased record (sealed values gone) takes
 //! no new version.
 
-use gawah_core::{ActId, IncidentId, OrgId, PersonId, TestimonyId, Timestamp};
+use gawah_core::{IncidentId, OrgId, PersonId, TestimonyId};
 use postgres::{GenericClient, Row};
 
 use super::PgStore;
@@ -15,7 +15,11 @@ use crate::records::{
     ActRow, ActWrite, ErasureApproveWrite, ErasureRequestWrite, PeopleStore, PersonWrite,
     SealedRow, SealedWrite, TestimonyRow, TestimonyWrite,
 };
-use crate::sqlite::{to_i64, to_u64};
+use crate::sqlite::to_i64;
+use crate::sqlite_people::{
+    SEALED_COLUMNS, SealedCols, TestimonyCols, add_act_row, check_approval, erasable_table,
+    erasure_pending, new_row_key, sealed_conflict, to_sealed, to_testimony,
+};
 
 /// The tables of records with sealed fields.
 #[derive(Clone, Copy)]
@@ -40,19 +44,6 @@ impl Sealed {
     }
 }
 
-/// Stores the data key a version-1 write must carry.
-fn new_version_key(
-    tx: &mut impl GenericClient,
-    w: &SealedWrite,
-    what: &str,
-) -> Result<(), StoreError> {
-    let key = w
-        .data_key
-        .as_ref()
-        .ok_or_else(|| StoreError::Invalid(format!("a new {what} row needs its data key")))?;
-    write_data_key(tx, key)
-}
-
 /// Updates a sealed row to `w.version` (> 1), or [`StoreError::Conflict`].
 fn update_sealed(
     tx: &mut impl GenericClient,
@@ -74,31 +65,24 @@ fn update_sealed(
         )
         .map_err(from_pg)?;
     if changed != 1 {
-        return Err(StoreError::Conflict(format!(
-            "{} was changed by someone else or erased; reload and try again",
-            w.id
-        )));
+        return Err(sealed_conflict(w));
     }
     Ok(())
 }
 
-/// [`StoreError::NotFound`] unless `id` is a row of `org` in the table `sql` selects from
-/// (`SELECT 1 FROM <table> WHERE id = $1 AND org_id = $2`).
+/// [`StoreError::NotFound`] unless `id` is a row of `org` in `table`.
 fn require_in_org(
     tx: &mut impl GenericClient,
-    sql: &str,
+    table: &str,
     id: &str,
     org: &OrgId,
 ) -> Result<(), StoreError> {
-    tx.query_opt(sql, &[&id, &org.as_str()])
+    let sql = format!("SELECT 1 FROM {table} WHERE id = $1 AND org_id = $2");
+    tx.query_opt(&sql, &[&id, &org.as_str()])
         .map_err(from_pg)?
         .map(|_| ())
         .ok_or_else(|| StoreError::NotFound(id.to_owned()))
 }
-
-const INCIDENT_IN_ORG: &str = "SELECT 1 FROM incidents WHERE id = $1 AND org_id = $2";
-const PERSON_IN_ORG: &str = "SELECT 1 FROM people WHERE id = $1 AND org_id = $2";
-const TESTIMONY_IN_ORG: &str = "SELECT 1 FROM testimonies WHERE id = $1 AND org_id = $2";
 
 /// `RecordWrite::Person`.
 pub(crate) fn write_person(
@@ -109,7 +93,7 @@ pub(crate) fn write_person(
 ) -> Result<(), StoreError> {
     let w = &p.record;
     if w.version == 1 {
-        new_version_key(tx, w, "people")?;
+        write_data_key(tx, new_row_key(w, "people")?)?;
         tx.execute(
             "INSERT INTO people (id, org_id, content, sealed, created_at, updated_at, version)
              VALUES ($1, $2, $3, $4, $5, $5, 1)",
@@ -130,12 +114,12 @@ pub(crate) fn write_testimony(
     t: &TestimonyWrite,
 ) -> Result<(), StoreError> {
     let w = &t.record;
-    require_in_org(tx, INCIDENT_IN_ORG, t.incident.as_str(), &w.org)?;
+    require_in_org(tx, "incidents", t.incident.as_str(), &w.org)?;
     if let Some(p) = &t.person {
-        require_in_org(tx, PERSON_IN_ORG, p.as_str(), &w.org)?;
+        require_in_org(tx, "people", p.as_str(), &w.org)?;
     }
     if w.version == 1 {
-        new_version_key(tx, w, "testimonies")?;
+        write_data_key(tx, new_row_key(w, "testimonies")?)?;
         tx.execute(
             "INSERT INTO testimonies (id, org_id, content, sealed, created_at, updated_at,
                                       version, incident_id, person_id)
@@ -163,7 +147,7 @@ pub(crate) fn write_act(
     idx: i64,
     a: &ActWrite,
 ) -> Result<(), StoreError> {
-    require_in_org(tx, INCIDENT_IN_ORG, a.incident.as_str(), &a.org)?;
+    require_in_org(tx, "incidents", a.incident.as_str(), &a.org)?;
     tx.execute(
         "INSERT INTO acts (id, incident_id, violation_type, log_index) VALUES ($1, $2, $3, $4)",
         &[
@@ -176,7 +160,7 @@ pub(crate) fn write_act(
     .map_err(from_pg)?;
     for (people, role) in [(&a.victims, "victim"), (&a.perpetrators, "perpetrator")] {
         for p in people {
-            require_in_org(tx, PERSON_IN_ORG, p.as_str(), &a.org)?;
+            require_in_org(tx, "people", p.as_str(), &a.org)?;
             tx.execute(
                 "INSERT INTO act_people (act_id, person_id, role) VALUES ($1, $2, $3)
                  ON CONFLICT DO NOTHING",
@@ -188,26 +172,13 @@ pub(crate) fn write_act(
     Ok(())
 }
 
-/// The query that finds an erasable record in its organisation, by its id's prefix.
-fn erasable(record: &str) -> Result<&'static str, StoreError> {
-    if record.parse::<TestimonyId>().is_ok() {
-        Ok(TESTIMONY_IN_ORG)
-    } else if record.parse::<PersonId>().is_ok() {
-        Ok(PERSON_IN_ORG)
-    } else {
-        Err(StoreError::Invalid(format!(
-            "{record} cannot be erased: only people and testimonies can"
-        )))
-    }
-}
-
 /// `RecordWrite::ErasureRequest`: one waiting request per record at a time.
 pub(crate) fn write_erasure_request(
     tx: &mut impl GenericClient,
     idx: i64,
     r: &ErasureRequestWrite,
 ) -> Result<(), StoreError> {
-    require_in_org(tx, erasable(&r.record)?, &r.record, &r.org)?;
+    require_in_org(tx, erasable_table(&r.record)?, &r.record, &r.org)?;
     let pending = tx
         .query_opt(
             "SELECT 1 FROM erasure_requests WHERE record = $1 AND approved_by IS NULL",
@@ -215,10 +186,7 @@ pub(crate) fn write_erasure_request(
         )
         .map_err(from_pg)?;
     if pending.is_some() {
-        return Err(StoreError::Conflict(format!(
-            "an erasure of {} is already waiting for approval",
-            r.record
-        )));
+        return Err(erasure_pending(r));
     }
     tx.execute(
         "INSERT INTO erasure_requests (id, org_id, record, requested_by, request_index)
@@ -251,17 +219,7 @@ pub(crate) fn write_erasure_approve(
         .ok_or_else(|| StoreError::NotFound(a.id.to_string()))?;
     let (record, requested_by, approved): (String, String, Option<String>) =
         (found.get(0), found.get(1), found.get(2));
-    if approved.is_some() {
-        return Err(StoreError::Conflict(format!(
-            "{} was already approved",
-            a.id
-        )));
-    }
-    if requested_by == a.approved_by.as_str() {
-        return Err(StoreError::Invalid(
-            "a second admin must approve an erasure; the one who asked cannot".into(),
-        ));
-    }
+    check_approval(a, &requested_by, approved.as_deref())?;
     tx.execute(
         "UPDATE erasure_requests SET approved_by = $1, approve_index = $2 WHERE id = $3",
         &[&a.approved_by.as_str(), &idx, &a.id.as_str()],
@@ -298,37 +256,34 @@ fn shred(tx: &mut impl GenericClient, record: &str, idx: i64) -> Result<(), Stor
     Ok(())
 }
 
-const SEALED_COLUMNS: &str = "id, org_id, content, sealed, version, created_at, updated_at";
+/// A sealed record's row read into SQLite's [`SealedCols`] and checked by the same
+/// [`to_sealed`].
+fn sealed_cols(r: &Row) -> Result<SealedCols, StoreError> {
+    let get = |e: postgres::Error| corrupt("sealed row", e);
+    Ok((
+        r.try_get(0).map_err(get)?,
+        r.try_get(1).map_err(get)?,
+        r.try_get(2).map_err(get)?,
+        r.try_get(3).map_err(get)?,
+        r.try_get(4).map_err(get)?,
+        r.try_get(5).map_err(get)?,
+        r.try_get(6).map_err(get)?,
+    ))
+}
 
 fn sealed_row(r: &Row) -> Result<SealedRow, StoreError> {
-    let get = |e: postgres::Error| corrupt("sealed row", e);
-    let org: String = r.try_get(1).map_err(get)?;
-    Ok(SealedRow {
-        id: r.try_get(0).map_err(get)?,
-        org: org.parse().map_err(|e| corrupt("record org", e))?,
-        internal: r.try_get(2).map_err(get)?,
-        sealed: r.try_get(3).map_err(get)?,
-        version: to_u64(r.try_get(4).map_err(get)?)?,
-        created_at: Timestamp::from_millis(r.try_get(5).map_err(get)?),
-        updated_at: Timestamp::from_millis(r.try_get(6).map_err(get)?),
-    })
+    to_sealed(sealed_cols(r)?)
 }
 
 /// A testimony selected as [`SEALED_COLUMNS`], `incident_id`, `person_id`.
 fn testimony_row(r: &Row) -> Result<TestimonyRow, StoreError> {
     let get = |e: postgres::Error| corrupt("testimony row", e);
-    let incident: String = r.try_get(7).map_err(get)?;
-    let person: Option<String> = r.try_get(8).map_err(get)?;
-    Ok(TestimonyRow {
-        record: sealed_row(r)?,
-        incident: incident
-            .parse()
-            .map_err(|e| corrupt("testimony incident", e))?,
-        person: person
-            .map(|p| p.parse())
-            .transpose()
-            .map_err(|e| corrupt("testimony person", e))?,
-    })
+    let cols: TestimonyCols = (
+        sealed_cols(r)?,
+        r.try_get(7).map_err(get)?,
+        r.try_get(8).map_err(get)?,
+    );
+    to_testimony(cols)
 }
 
 impl PeopleStore for PgStore {
@@ -393,29 +348,7 @@ impl PeopleStore for PgStore {
         })?;
         let mut acts: Vec<ActRow> = Vec::new();
         for r in &rows {
-            let id: String = r.get(0);
-            let id: ActId = id.parse().map_err(|e| corrupt("act id", e))?;
-            let act = match acts.last_mut() {
-                Some(a) if a.id == id => a,
-                _ => {
-                    acts.push(ActRow {
-                        id,
-                        violation_type: r.get(1),
-                        victims: Vec::new(),
-                        perpetrators: Vec::new(),
-                    });
-                    acts.last_mut()
-                        .ok_or_else(|| StoreError::Database("act list".into()))?
-                }
-            };
-            let (person, role): (Option<String>, Option<String>) = (r.get(2), r.get(3));
-            if let (Some(p), Some(role)) = (person, role) {
-                let p: PersonId = p.parse().map_err(|e| corrupt("act person", e))?;
-                match role.as_str() {
-                    "victim" => act.victims.push(p),
-                    _ => act.perpetrators.push(p),
-                }
-            }
+            add_act_row(&mut acts, (r.get(0), r.get(1), r.get(2), r.get(3)))?;
         }
         Ok(acts)
     }

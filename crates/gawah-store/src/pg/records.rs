@@ -15,7 +15,7 @@ use crate::records::{
     ApiTokenRow, IncidentQuery, IncidentRow, MemberRow, NewMember, OrgRow, RecordStore,
     RecordVersion, SessionRow,
 };
-use crate::sqlite::to_u64;
+use crate::sqlite_records::{self, MemberCols, org_row, session_row, version_row};
 
 pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
@@ -160,30 +160,21 @@ pub(crate) fn write_endorsement(
 const MEMBER_COLUMNS: &str = "m.id, m.org_id, m.username, m.role, m.password_hash, \
      m.totp_secret, m.failed_logins, m.locked_until";
 
+/// A member row read into SQLite's [`MemberCols`] and checked by the same
+/// [`sqlite_records::member_row`].
 fn member_row(r: &Row) -> Result<MemberRow, StoreError> {
     let get = |e: postgres::Error| corrupt("member row", e);
-    let id: String = r.try_get(0).map_err(get)?;
-    let org: String = r.try_get(1).map_err(get)?;
-    let role: String = r.try_get(3).map_err(get)?;
-    let failed: i64 = r.try_get(6).map_err(get)?;
-    let locked: Option<i64> = r.try_get(7).map_err(get)?;
-    Ok(MemberRow {
-        id: id.parse().map_err(|e| corrupt("member id", e))?,
-        org: org.parse().map_err(|e| corrupt("member org", e))?,
-        username: r.try_get(2).map_err(get)?,
-        role: role.parse().map_err(|e| corrupt("member role", e))?,
-        password_hash: r.try_get(4).map_err(get)?,
-        totp_secret: r.try_get(5).map_err(get)?,
-        failed_logins: u32::try_from(failed).unwrap_or(u32::MAX),
-        locked_until: locked.map(Timestamp::from_millis),
-    })
-}
-
-fn org_row(id: String, name: String) -> Result<OrgRow, StoreError> {
-    Ok(OrgRow {
-        id: id.parse().map_err(|e| corrupt("org id", e))?,
-        name,
-    })
+    let cols: MemberCols = (
+        r.try_get(0).map_err(get)?,
+        r.try_get(1).map_err(get)?,
+        r.try_get(2).map_err(get)?,
+        r.try_get(3).map_err(get)?,
+        r.try_get(4).map_err(get)?,
+        r.try_get(5).map_err(get)?,
+        r.try_get(6).map_err(get)?,
+        r.try_get(7).map_err(get)?,
+    );
+    sqlite_records::member_row(cols)
 }
 
 impl PgStore {
@@ -288,16 +279,8 @@ impl RecordStore for PgStore {
             )
             .map_err(from_pg)
         })?;
-        row.map(|r| {
-            let member: String = r.get(0);
-            Ok(SessionRow {
-                member: member.parse().map_err(|e| corrupt("session member", e))?,
-                csrf: r.get(1),
-                mfa_pending: r.get::<_, i64>(2) != 0,
-                expires_at: Timestamp::from_millis(r.get(3)),
-            })
-        })
-        .transpose()
+        row.map(|r| session_row((r.get(0), r.get(1), r.get::<_, i64>(2) != 0, r.get(3))))
+            .transpose()
     }
 
     fn session_delete(&self, token_hash: &[u8; 32]) -> Result<(), StoreError> {
@@ -356,18 +339,7 @@ impl RecordStore for PgStore {
             .map_err(from_pg)
         })?;
         rows.iter()
-            .map(|r| {
-                let v: i64 = r.get(0);
-                let salt = <[u8; 32]>::try_from(r.get::<_, &[u8]>(3)).map_err(|_| {
-                    StoreError::Corrupt(format!("salt of {subject}@{v} is not 32 bytes"))
-                })?;
-                Ok(RecordVersion {
-                    version: to_u64(v)?,
-                    log_index: to_u64(r.get(1))?,
-                    content: r.get(2),
-                    salt: Salt(salt),
-                })
-            })
+            .map(|r| version_row(subject, (r.get(0), r.get(1), r.get(2), r.get(3))))
             .collect()
     }
 

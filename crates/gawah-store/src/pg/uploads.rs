@@ -13,13 +13,13 @@ use postgres::{Client, Row};
 
 use super::PgStore;
 use super::error::from_pg;
-use super::items::{ITEM_COLUMNS, ItemStatements, insert_item, item_from_row};
+use super::items::{ITEM_COLUMNS, ItemStatements, insert_item, item_cols};
 use super::keys::write_data_key;
 use super::records::{corrupt, flag};
 use crate::error::StoreError;
 use crate::records::{EvidenceWrite, LinkedItem, NewUpload, UploadRow, UploadStore};
-use crate::sqlite::{to_i64, to_u64};
-use crate::sqlite_uploads::UploadCols;
+use crate::sqlite::to_i64;
+use crate::sqlite_uploads::{UploadCols, item_incident, linked_item};
 
 /// `RecordWrite::Evidence`: an uploaded item, its owner, its link and (for a resumable
 /// upload) the upload's completion, as entry `idx` at `now`.
@@ -144,11 +144,7 @@ impl UploadStore for PgStore {
         rows.iter()
             .map(|r| {
                 let conf: Option<i64> = r.get(10);
-                Ok(LinkedItem {
-                    item: item_from_row(r)?,
-                    confidential: conf.is_some_and(|c| c != 0),
-                    link_index: to_u64(r.get(11))?,
-                })
+                linked_item((item_cols(r)?, conf.map(|c| c != 0), r.get(11)))
             })
             .collect()
     }
@@ -164,13 +160,7 @@ impl UploadStore for PgStore {
             .map_err(from_pg)
         })?;
         rows.iter()
-            .map(|r| {
-                let (org, incident): (String, String) = (r.get(0), r.get(1));
-                Ok((
-                    org.parse().map_err(|e| corrupt("incident_items", e))?,
-                    incident.parse().map_err(|e| corrupt("incident_items", e))?,
-                ))
-            })
+            .map(|r| item_incident(r.get(0), r.get(1)))
             .collect()
     }
 

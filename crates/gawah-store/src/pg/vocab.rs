@@ -2,15 +2,17 @@
 //! and the [`VocabStore`] reads. The same rows, order and refusals as on SQLite
 //! (`sqlite_vocab.rs`).
 
-use gawah_core::{OrgId, Timestamp};
+use gawah_core::OrgId;
 use postgres::{Client, Row};
 
 use super::PgStore;
 use super::error::from_pg;
 use super::records::insert_version;
 use crate::error::StoreError;
-use crate::sqlite::{to_i64, to_u64};
-use crate::vocab::{VocabKind, VocabStore, VocabTerm, VocabTermRow, VocabWrite, invalid, subject};
+use crate::sqlite_vocab::{
+    COLUMNS, VocabCols, term_conflict, term_subject, term_version, vocab_row,
+};
+use crate::vocab::{VocabKind, VocabStore, VocabTermRow, VocabWrite};
 
 /// Writes version `w.version` of a term as entry `idx` at `now`: version 1 inserts it (an
 /// existing key is a conflict), a later one replaces the stored version one less. The term
@@ -23,13 +25,7 @@ pub(crate) fn write_term(
     w: &VocabWrite,
 ) -> Result<(), StoreError> {
     let t = &w.term;
-    t.validate().map_err(invalid)?;
-    if w.content != t.canonical_bytes()? {
-        return Err(StoreError::Invalid(
-            "the committed content is not the term's canonical form".into(),
-        ));
-    }
-    let version = to_i64(w.version)?;
+    let version = term_version(w)?;
     let (org, vocab, active) = (w.org.as_str(), t.vocab.as_str(), i64::from(t.active));
     let args: [&(dyn postgres::types::ToSql + Sync); 10] = [
         &org, &vocab, &t.key, &t.en, &t.fa, &t.ps, &active, &version, &idx, &now,
@@ -48,44 +44,28 @@ pub(crate) fn write_term(
     };
     let changed = tx.execute(sql, &args).map_err(from_pg)?;
     if changed != 1 {
-        return Err(StoreError::Conflict(if w.version == 1 {
-            format!("{} {:?} exists already", t.vocab, t.key)
-        } else {
-            format!(
-                "{} {:?} was changed by someone else; reload and try again",
-                t.vocab, t.key
-            )
-        }));
+        return Err(term_conflict(w));
     }
-    let subject = subject(&w.org, t.vocab, &t.key);
-    insert_version(tx, &subject, version, idx, &w.salt, &w.content)
+    insert_version(tx, &term_subject(w), version, idx, &w.salt, &w.content)
 }
 
-const COLUMNS: &str =
-    "org_id, vocab, key, en, fa, ps, active, version, log_index, created_at, updated_at";
-
+/// A term row read into SQLite's [`VocabCols`] (a flag column is an integer here) and checked
+/// by the same [`vocab_row`].
 fn row(r: &Row) -> Result<VocabTermRow, StoreError> {
-    let key: String = r.get(2);
-    let corrupt = |e: String| StoreError::Corrupt(format!("vocabulary term {key:?}: {e}"));
-    let org: &str = r.get(0);
-    let vocab: &str = r.get(1);
-    Ok(VocabTermRow {
-        org: org
-            .parse()
-            .map_err(|e: gawah_core::IdError| corrupt(e.to_string()))?,
-        term: VocabTerm {
-            active: r.get::<_, i64>(6) != 0,
-            en: r.get(3),
-            fa: r.get(4),
-            key: key.clone(),
-            ps: r.get(5),
-            vocab: vocab.parse().map_err(corrupt)?,
-        },
-        version: to_u64(r.get(7))?,
-        log_index: to_u64(r.get(8))?,
-        created_at: Timestamp::from_millis(r.get(9)),
-        updated_at: Timestamp::from_millis(r.get(10)),
-    })
+    let cols: VocabCols = (
+        r.get(0),
+        r.get(1),
+        r.get(2),
+        r.get(3),
+        r.get(4),
+        r.get(5),
+        r.get::<_, i64>(6) != 0,
+        r.get(7),
+        r.get(8),
+        r.get(9),
+        r.get(10),
+    );
+    vocab_row(cols)
 }
 
 impl VocabStore for PgStore {

@@ -9,7 +9,6 @@
 //! at most one checkpoint of a log is ever cosigned per size, by any number of servers.
 
 use gawah_core::Timestamp;
-use gawah_log::Hash;
 use postgres::{Client, Row};
 
 use super::PgStore;
@@ -18,6 +17,9 @@ use super::keys::is_constraint;
 use super::records::insert_version;
 use crate::error::StoreError;
 use crate::sqlite::{to_i64, to_u64};
+use crate::sqlite_witness::{
+    self, LOG_COLUMNS, LogCols, check_cosignature, cosignature_row, witness_row,
+};
 use crate::witness::{
     StoredCosignature, Witness, WitnessChange, WitnessStore, WitnessWrite, WitnessedCheckpoint,
     WitnessedHead, WitnessedLog,
@@ -75,37 +77,20 @@ pub(crate) fn write_witness(
     insert_version(tx, &c.subject, version, idx, &c.salt, &c.content)
 }
 
-const LOG_COLUMNS: &str = "origin, key, size, root, note, active, log_index, updated_at";
-
+/// A witnessed log row read into SQLite's [`LogCols`] (a flag column is an integer here) and
+/// checked by the same [`sqlite_witness::log_row`].
 fn log_row(r: &Row) -> Result<WitnessedLog, StoreError> {
-    let origin: String = r.get(0);
-    let root: Option<Vec<u8>> = r.get(3);
-    let root = root
-        .map(|r| {
-            Hash::try_from(r.as_slice()).map_err(|_| {
-                StoreError::Corrupt(format!("witnessed log {origin}: root is not 32 bytes"))
-            })
-        })
-        .transpose()?;
-    Ok(WitnessedLog {
-        key: r.get(1),
-        size: to_u64(r.get(2))?,
-        root,
-        note: r.get(4),
-        active: r.get::<_, i64>(5) != 0,
-        log_index: to_u64(r.get(6))?,
-        updated_at: Timestamp::from_millis(r.get(7)),
-        origin,
-    })
-}
-
-fn cosignature_row(r: &Row) -> Result<StoredCosignature, StoreError> {
-    Ok(StoredCosignature {
-        size: to_u64(r.get(0))?,
-        witness_key: r.get(1),
-        line: r.get(2),
-        time: to_u64(r.get(3))?,
-    })
+    let cols: LogCols = (
+        r.get(0),
+        r.get(1),
+        r.get(2),
+        r.get(3),
+        r.get(4),
+        r.get::<_, i64>(5) != 0,
+        r.get(6),
+        r.get(7),
+    );
+    sqlite_witness::log_row(cols)
 }
 
 impl WitnessStore for PgStore {
@@ -168,23 +153,14 @@ impl WitnessStore for PgStore {
         })?;
         rows.iter()
             .map(|r| {
-                Ok(Witness {
-                    name: r.get(0),
-                    key: r.get(1),
-                    url: r.get(2),
-                    active: r.get::<_, i64>(3) != 0,
-                    log_index: to_u64(r.get(4))?,
-                })
+                let active = r.get::<_, i64>(3) != 0;
+                witness_row((r.get(0), r.get(1), r.get(2), active, r.get(4)))
             })
             .collect()
     }
 
     fn put_cosignature(&self, c: &StoredCosignature, now: Timestamp) -> Result<(), StoreError> {
-        if !c.line.ends_with('\n') || c.line.matches('\n').count() != 1 {
-            return Err(StoreError::Invalid(
-                "a cosignature is one signature line".into(),
-            ));
-        }
+        check_cosignature(c)?;
         let (size, time, now) = (to_i64(c.size)?, to_i64(c.time)?, now.millis());
         let (key, line) = (c.witness_key.clone(), c.line.clone());
         self.pool.transaction(move |tx| {
@@ -221,7 +197,7 @@ impl WitnessStore for PgStore {
                 .map_err(from_pg)
             })?
             .iter()
-            .map(cosignature_row)
+            .map(|r| cosignature_row((r.get(0), r.get(1), r.get(2), r.get(3))))
             .collect()
     }
 

@@ -10,7 +10,8 @@
 //! The pool also bounds how many hashes run at once: a caller that finds every slot taken
 //! waits for one to come back. That wait blocks its thread, so callers must be off the async
 //! runtime (the web app hashes inside `spawn_blocking`, the CLI is synchronous); a login flood
-//! then queues rather than asking for 19 MiB per attempt.
+//! then queues rather than asking for 19 MiB per attempt. The web app first waits for a turn
+//! on the async side (`hashing_turn`), so its blocking threads never wait here.
 
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 

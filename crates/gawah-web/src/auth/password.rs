@@ -16,6 +16,7 @@ use gawah_core::random::random_bytes;
 
 use super::argon_pool::ArgonPool;
 use super::{AuthError, MIN_PASSWORD};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// OWASP's recommended Argon2id settings: 19 MiB, 2 passes, 1 lane (32-byte output).
 const M_COST: u32 = 19 * 1024;
@@ -25,10 +26,24 @@ const OUTPUT_LEN: usize = 32;
 
 /// The process's Argon2 memory: one slot per core, since more hashes at once than cores would
 /// only share the CPU while each holding 19 MiB. Slots are allocated on first use.
-static POOL: LazyLock<ArgonPool> = LazyLock::new(|| {
-    let slots = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-    ArgonPool::new(slots, M_COST as usize)
-});
+static POOL: LazyLock<ArgonPool> = LazyLock::new(|| ArgonPool::new(slots(), M_COST as usize));
+
+/// Turns at the pool for async callers, one per slot (see [`hashing_turn`]).
+static TURNS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(slots()));
+
+fn slots() -> usize {
+    std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
+}
+
+/// Waits, on the async side, for a turn to hash: hold it while a blocking thread calls
+/// [`verify_password`] or [`hash_password`]. With a turn in hand a slot of the pool is free
+/// (the web app's hashes all take turns), so a flood of logins queues here, holding no
+/// thread, instead of parking the runtime's blocking threads on the pool, which every
+/// database read of every other request needs too.
+pub async fn hashing_turn() -> Option<SemaphorePermit<'static>> {
+    // `acquire` fails only on a closed semaphore, and this one is never closed.
+    TURNS.acquire().await.ok()
+}
 
 fn params() -> Result<Params, AuthError> {
     Params::new(M_COST, T_COST, P_COST, Some(OUTPUT_LEN))

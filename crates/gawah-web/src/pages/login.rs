@@ -19,8 +19,8 @@ use serde::Deserialize;
 
 use super::{Page, error_page, render};
 use crate::auth::{
-    LOCK_MILLIS, MAX_FAILED_LOGINS, constant_time_eq, dummy_hash, new_secret, secret_hash,
-    verify_password, verify_totp,
+    LOCK_MILLIS, MAX_FAILED_LOGINS, constant_time_eq, dummy_hash, hashing_turn, new_secret,
+    secret_hash, verify_password, verify_totp,
 };
 use crate::ctx::{Ctx, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie};
 use crate::error::AppError;
@@ -107,7 +107,9 @@ async fn submit(
     }
     let username = form.username.trim().to_owned();
     let name = username.clone();
+    let turn = hashing_turn().await;
     let outcome = blocking(&state, move |s| check_password(s, &name, &form.password)).await;
+    drop(turn);
     match outcome {
         Ok(Outcome::Session { token, mfa }) => {
             let mut resp = Redirect::to(if mfa { "/login" } else { "/incidents" }).into_response();

@@ -49,6 +49,7 @@ pub fn run(
         state = state.with_witness(cosigner);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(BLOCKING_THREADS)
         .enable_all()
         .build()
         .context("starting the async runtime")?;
@@ -66,6 +67,14 @@ pub fn run(
     })?;
     Ok(Outcome::Ok)
 }
+
+/// The most threads the server runs blocking work on (store reads and writes, blocks of
+/// uploads and downloads, password hashes); more work than that waits for a thread. No
+/// blocking task waits for a client (uploads and downloads hand a thread one block at a
+/// time, logins wait for their turn to hash before they take one), so a bound cannot be
+/// exhausted by slow clients; it keeps a load spike from growing the process by a thread,
+/// its stack and its allocator cache per waiting request (tokio's default allows 512).
+const BLOCKING_THREADS: usize = 32;
 
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("GAWAH_LOG")
