@@ -22,8 +22,8 @@ use super::error::{UpErr, bad, internal, too_large};
 use super::placement::{Placement, can_upload, content_length, record};
 use super::sink::{BlockSink, BlockWrite};
 use super::tus::{
-    api_member, blocking_up, check_tus, done_headers, done_sha, header_u64, lock_part, own_upload,
-    part_path, tus,
+    blocking_up, done_headers, done_sha, header_u64, lock_part, own_upload, part_path, tus,
+    tus_request,
 };
 use super::{BLOCK, IDLE, max_upload};
 use crate::ctx::Member;
@@ -249,9 +249,7 @@ async fn tus_patch_inner(
     id: String,
     req: Request,
 ) -> Result<Response, UpErr> {
-    check_tus(req.headers())?;
-    let (mut parts, body) = req.into_parts();
-    let m = api_member(&state, &mut parts).await?;
+    let (m, parts, body) = tus_request(&state, req).await?;
     can_upload(&m)?;
     let content_type = parts
         .headers

@@ -17,8 +17,8 @@ use super::error::{UpErr, bad, too_large, up_to_app};
 use super::patch::finalize;
 use super::placement::{can_upload, own_incident};
 use super::tus::{
-    api_member, blocking_up, check_tus, done_headers, done_sha, header_u64, lock_part, metadata,
-    new_upload_id, own_upload, part_path, tus, tus_headers,
+    blocking_up, done_headers, done_sha, header_u64, lock_part, metadata, new_upload_id,
+    own_upload, part_path, tus, tus_headers, tus_request,
 };
 use super::{TUS_EXTENSIONS, TUS_VERSION, max_upload};
 use crate::ctx::{ApiMember, Member};
@@ -46,9 +46,7 @@ pub(super) async fn tus_create(State(state): State<Arc<AppState>>, req: Request)
 }
 
 async fn tus_create_inner(state: Arc<AppState>, req: Request) -> Result<Response, UpErr> {
-    check_tus(req.headers())?;
-    let (mut parts, _) = req.into_parts();
-    let m = api_member(&state, &mut parts).await?;
+    let (m, parts, _) = tus_request(&state, req).await?;
     can_upload(&m)?;
     if parts.headers.contains_key("upload-defer-length") {
         return Err(bad(
@@ -162,9 +160,7 @@ pub(super) async fn tus_head(
     req: Request,
 ) -> Response {
     tus(async {
-        check_tus(req.headers())?;
-        let (mut parts, _) = req.into_parts();
-        let m = api_member(&state, &mut parts).await?;
+        let (m, ..) = tus_request(&state, req).await?;
         let row = blocking_up(&state, move |s| settled(s, &m, &id)).await?;
         let mut resp = (
             StatusCode::OK,
@@ -221,9 +217,7 @@ pub(super) async fn tus_delete(
     req: Request,
 ) -> Response {
     tus(async {
-        check_tus(req.headers())?;
-        let (mut parts, _) = req.into_parts();
-        let m = api_member(&state, &mut parts).await?;
+        let (m, ..) = tus_request(&state, req).await?;
         blocking_up(&state, move |s| {
             own_upload(s, &m, &id)?;
             let path = part_path(&s.ledger.store.uploads_dir()?, &id);

@@ -1,5 +1,5 @@
 //! The tus 1.0 plumbing every tus endpoint shares: the protocol headers, who is asking
-//! ([`api_member`]), the member's own upload ([`own_upload`]), the locked part file that holds
+//! ([`tus_request`]), the member's own upload ([`own_upload`]), the locked part file that holds
 //! an unfinished upload's bytes ([`lock_part`]), and the headers naming a finished upload's item.
 
 use std::fs::{File, OpenOptions};
@@ -37,7 +37,7 @@ pub(super) fn tus(result: Result<Response, UpErr>) -> Response {
 }
 
 /// Checks `Tus-Resumable`; 412 with the supported version otherwise.
-pub(super) fn check_tus(headers: &HeaderMap) -> Result<(), UpErr> {
+fn check_tus(headers: &HeaderMap) -> Result<(), UpErr> {
     let raw = headers.get("tus-resumable").map(HeaderValue::as_bytes);
     Ok(gawah_core::upload::check_resumable(raw)?)
 }
@@ -156,12 +156,24 @@ where
         .map_err(internal)?
 }
 
+/// A tus request checked (its `Tus-Resumable`) and taken apart, with who sent it (see
+/// [`api_member`]).
+pub(super) async fn tus_request(
+    state: &Arc<AppState>,
+    req: axum::extract::Request,
+) -> Result<(Member, axum::http::request::Parts, axum::body::Body), UpErr> {
+    check_tus(req.headers())?;
+    let (mut parts, body) = req.into_parts();
+    let m = api_member(state, &mut parts).await?;
+    Ok((m, parts, body))
+}
+
 /// Who sends a tus request: a bearer token, as everywhere in the API; or, for the incident
 /// page's upload script only, the page session together with that session's form token in
 /// [`CSRF_HEADER`]. The cookie alone never authorises anything here: a page of another site
 /// cannot set that header on a request to us without a CORS preflight, which we never grant,
 /// and the session cookie is `SameSite=Strict`. A wrong token is 403, as on every form.
-pub(super) async fn api_member(
+async fn api_member(
     state: &Arc<AppState>,
     parts: &mut axum::http::request::Parts,
 ) -> Result<Member, UpErr> {
