@@ -141,6 +141,35 @@ pub struct IncidentRow {
     pub sealed: Option<Vec<u8>>,
 }
 
+/// An incident as a list shows it: its indexed columns, and its stored content as text (not
+/// parsed: a page of 50 is read hundreds of times a second, and neither the HTML list nor the
+/// API list needs the fields as values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentListRow {
+    /// Its id.
+    pub id: IncidentId,
+    /// Current version.
+    pub version: u64,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+    /// The source's own reference (as in the content).
+    pub reference: Option<String>,
+    /// Title (as in the content).
+    pub title: String,
+    /// Date as given (as in the content).
+    pub date: String,
+    /// Province code (as in the content).
+    pub province: String,
+    /// Verification status (as in the content).
+    pub verification_status: String,
+    /// If [`IncidentQuery::content`] asked for it, the internal fields as stored: the JSON
+    /// object of an [`Incident`] as written, with its confidential fields null (they are only
+    /// ever stored sealed).
+    pub content: Option<String>,
+}
+
 /// A stored version of a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordVersion {
@@ -164,6 +193,10 @@ pub struct IncidentQuery {
     pub offset: u64,
     /// Rows to return.
     pub limit: u64,
+    /// Also read each incident's stored content ([`IncidentListRow::content`]): the API
+    /// list gives it, the HTML list does not, and without it a page is read from an index
+    /// alone.
+    pub content: bool,
 }
 
 /// A new evidence item uploaded by a member (see [`RecordWrite::Evidence`](crate::RecordWrite)).
@@ -341,7 +374,7 @@ pub trait RecordStore:
         &self,
         org: &OrgId,
         q: &IncidentQuery,
-    ) -> Result<(Vec<IncidentRow>, u64), StoreError>;
+    ) -> Result<(Vec<IncidentListRow>, u64), StoreError>;
     /// The stored versions of a record, oldest first.
     fn versions(&self, subject: &str) -> Result<Vec<RecordVersion>, StoreError>;
     /// Organisations that endorsed the declaration, with the time.

@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_vocabularies.sql"),
     include_str!("migrations/0009_witness.sql"),
     include_str!("migrations/0010_timestamps.sql"),
+    include_str!("migrations/0011_incident_list_index.sql"),
 ];
 /// The newest schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -58,8 +59,9 @@ pub struct SqliteStore {
 }
 
 /// Incidents between two cached list positions (see `ListAnchors`): a deep page skips fewer
-/// than this many index entries.
-const LIST_ANCHOR_STRIDE: u64 = 256;
+/// than this many index entries. 64 (was 256): stepping over entries was most of an HTML
+/// page's work once it read the index alone; 1,563 cached keys per 100,000 incidents.
+const LIST_ANCHOR_STRIDE: u64 = 64;
 
 /// Page cache of the one writing connection (KiB; SQLite's default is 2 MiB). It keeps the
 /// interior pages and the randomly-inserted index pages that appends touch, so they are not

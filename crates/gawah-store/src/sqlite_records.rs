@@ -11,8 +11,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::StoreError;
 use crate::records::{
-    ApiTokenRow, IncidentQuery, IncidentRow, IncidentWrite, MemberRow, OrgRow, RecordStore,
-    RecordVersion, SessionRow,
+    ApiTokenRow, IncidentListRow, IncidentQuery, IncidentRow, IncidentWrite, MemberRow, OrgRow,
+    RecordStore, RecordVersion, SessionRow,
 };
 use crate::sqlite::{SqliteStore, to_i64, to_u64};
 use crate::sqlite_keys;
@@ -272,6 +272,109 @@ pub(crate) fn incident_row(c: IncidentCols) -> Result<IncidentRow, StoreError> {
         created_at: Timestamp::from_millis(created),
         updated_at: Timestamp::from_millis(updated),
         sealed,
+    })
+}
+
+/// A list row as plain values, in [`LIST_COLUMNS`]' order, then the content if asked for
+/// (both backends read theirs into this and check it with [`list_row`]).
+pub(crate) type ListCols = (
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    Option<String>,
+);
+/// The list's columns: all in the index `incidents_org_date` (migration 0011), so that a
+/// list without content reads no table row.
+pub(crate) const LIST_COLUMNS: &str =
+    "id, ref, title, date, province, verification_status, version, created_at, updated_at";
+/// [`LIST_COLUMNS`] and the content.
+pub(crate) const LIST_COLUMNS_CONTENT: &str =
+    "id, ref, title, date, province, verification_status, version, created_at, updated_at, content";
+
+/// The page query of a list: the rows of `q`'s filter in list order, from a known position
+/// if `anchored` (see [`ListAnchors`]). The index is named: without it, SQLite would serve a
+/// province's page from `incidents_org_date`, which holds the province since migration 0011
+/// and covers the columns, scanning the whole organisation's list to filter it.
+pub(crate) fn page_sql(q: &IncidentQuery, anchored: bool) -> String {
+    let (index, filter) = match q.province {
+        Some(_) => (
+            "incidents_org_province_date",
+            "org_id = :org AND province = :province",
+        ),
+        None => ("incidents_org_date", "org_id = :org"),
+    };
+    let start = if anchored {
+        "AND date <= :date AND (date < :date OR id >= :id)"
+    } else {
+        ""
+    };
+    let columns = list_columns(q);
+    format!(
+        "SELECT {columns} FROM incidents INDEXED BY {index} WHERE {filter} {start}
+         ORDER BY date DESC, id LIMIT :limit OFFSET :skip"
+    )
+}
+
+/// The columns a list reads for `q`.
+pub(crate) fn list_columns(q: &IncidentQuery) -> &'static str {
+    if q.content {
+        LIST_COLUMNS_CONTENT
+    } else {
+        LIST_COLUMNS
+    }
+}
+
+pub(crate) fn list_cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<ListCols> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        if r.as_ref().column_count() > 9 {
+            r.get(9)?
+        } else {
+            None
+        },
+    ))
+}
+
+pub(crate) fn list_row(c: ListCols) -> Result<IncidentListRow, StoreError> {
+    let (
+        id,
+        reference,
+        title,
+        date,
+        province,
+        verification_status,
+        version,
+        created,
+        updated,
+        content,
+    ) = c;
+    Ok(IncidentListRow {
+        id: id
+            .parse()
+            .map_err(|e: gawah_core::IdError| StoreError::Corrupt(e.to_string()))?,
+        version: to_u64(version)?,
+        created_at: Timestamp::from_millis(created),
+        updated_at: Timestamp::from_millis(updated),
+        reference,
+        title,
+        date,
+        province,
+        verification_status,
+        content,
     })
 }
 
@@ -555,7 +658,7 @@ impl RecordStore for SqliteStore {
         &self,
         org: &OrgId,
         q: &IncidentQuery,
-    ) -> Result<(Vec<IncidentRow>, u64), StoreError> {
+    ) -> Result<(Vec<IncidentListRow>, u64), StoreError> {
         let mut conn = self.read()?;
         // The total, the list version and the page come from one snapshot. The total is read
         // from `incident_counts` (kept by triggers, migration 0006), never counted per request.
@@ -599,17 +702,11 @@ impl RecordStore for SqliteStore {
         } else {
             None
         };
-        let (start, skip) = match &anchor {
-            Some(_) => (
-                "AND date <= :date AND (date < :date OR id >= :id)",
-                q.offset % stride,
-            ),
-            None => ("", q.offset),
+        let skip = match &anchor {
+            Some(_) => q.offset % stride,
+            None => q.offset,
         };
-        let sql = format!(
-            "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE {filter} {start}
-             ORDER BY date DESC, id LIMIT :limit OFFSET :skip"
-        );
+        let sql = page_sql(q, anchor.is_some());
         let mut stmt = tx.prepare_cached(&sql)?;
         let (limit, skip) = (to_i64(q.limit)?, to_i64(skip)?);
         let org = org.as_str();
@@ -622,10 +719,8 @@ impl RecordStore for SqliteStore {
             args.push((":date", date));
             args.push((":id", id));
         }
-        let rows = stmt.query_map(args.as_slice(), incident_cols)?;
-        let rows = rows
-            .map(|r| incident_row(r?))
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = stmt.query_map(args.as_slice(), list_cols)?;
+        let rows = rows.map(|r| list_row(r?)).collect::<Result<Vec<_>, _>>()?;
         Ok((rows, total))
     }
 
@@ -738,12 +833,13 @@ mod list_tests {
 
     fn check_every_page(store: &SqliteStore, org: &OrgId) {
         for province in [None, Some("AF-HER".to_owned()), Some("AF-NIM".to_owned())] {
-            for limit in [1, 7, 50] {
+            for (limit, content) in [(1, true), (7, false), (50, true)] {
                 for offset in 0..45 {
                     let q = IncidentQuery {
                         province: province.clone(),
                         offset,
                         limit,
+                        content,
                     };
                     assert_eq!(listed(store, org, &q), expected(store, org, &q), "{q:?}");
                 }
@@ -818,37 +914,43 @@ mod list_tests {
         assert_eq!(listed(&store, &org, &IncidentQuery::default()).1, 10);
     }
 
-    /// Both shapes of the page query walk an index in order: no table scan, no sort.
+    /// Both shapes of the page query walk an index in order: no table scan, no sort; a page
+    /// of the whole list without content reads the index alone.
     #[test]
     fn the_page_query_uses_the_indexes() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::create(&dir.path().join("db")).unwrap();
         let conn = store.lock();
-        for (filter, index) in [
-            ("org_id = :org", "incidents_org_date"),
-            (
-                "org_id = :org AND province = :province",
-                "incidents_org_province_date",
-            ),
+        for (province, index) in [
+            (None, "incidents_org_date"),
+            (Some("AF-HER".to_owned()), "incidents_org_province_date"),
         ] {
-            let anchored = "AND date <= :date AND (date < :date OR id >= :id)";
-            for (start, seek) in [("", "=?)"), (anchored, "date<?)")] {
-                let sql = format!(
-                    "EXPLAIN QUERY PLAN SELECT {INCIDENT_COLUMNS} FROM incidents WHERE {filter} {start}
-                     ORDER BY date DESC, id LIMIT :limit OFFSET :skip"
-                );
-                let mut stmt = conn.prepare(&sql).unwrap();
-                let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
-                let plan = stmt
-                    .query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3))
-                    .unwrap()
-                    .collect::<Result<Vec<_>, _>>()
-                    .unwrap()
-                    .join("; ");
-                assert!(plan.contains(&format!("USING INDEX {index}")), "{plan}");
-                // The anchored page starts inside the index: `date<?` in the seek.
-                assert!(plan.contains(seek), "{plan}");
-                assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+            for (anchored, seek) in [(false, "=?)"), (true, "date<?)")] {
+                for content in [false, true] {
+                    let q = IncidentQuery {
+                        province: province.clone(),
+                        content,
+                        ..Default::default()
+                    };
+                    let sql = format!("EXPLAIN QUERY PLAN {}", page_sql(&q, anchored));
+                    let mut stmt = conn.prepare(&sql).unwrap();
+                    let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
+                    let plan = stmt
+                        .query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3))
+                        .unwrap()
+                        .collect::<Result<Vec<_>, _>>()
+                        .unwrap()
+                        .join("; ");
+                    let using = if !content && province.is_none() {
+                        format!("USING COVERING INDEX {index}")
+                    } else {
+                        format!("USING INDEX {index}")
+                    };
+                    assert!(plan.contains(&using), "{plan}");
+                    // The anchored page starts inside the index: `date<?` in the seek.
+                    assert!(plan.contains(seek), "{plan}");
+                    assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+                }
             }
         }
     }
@@ -877,6 +979,7 @@ mod list_tests {
                         province: Some("AF-NIM".into()),
                         offset: 0,
                         limit: 10,
+                        content: true,
                     };
                     assert_eq!(store.incidents(&org, &q).unwrap().1, 0);
                     let all = store.incidents(&org, &IncidentQuery::default()).unwrap();
@@ -890,6 +993,7 @@ mod list_tests {
             province: Some("AF-NIM".into()),
             offset: 0,
             limit: 10,
+            content: false,
         };
         assert_eq!(store.incidents(&org, &q).unwrap().0.len(), 3);
     }

@@ -20,7 +20,7 @@ use crate::auth::{constant_time_eq, secret_hash};
 use crate::error::AppError;
 use crate::i18n::Tr;
 use crate::lang::{Lang, negotiate};
-use crate::state::{AppState, blocking};
+use crate::state::{AppState, reading};
 
 /// Session cookie name.
 pub const SESSION_COOKIE: &str = "gawah_session";
@@ -121,7 +121,7 @@ impl FromRequestParts<Arc<AppState>> for Ctx {
             });
         };
         let hash = secret_hash(&token);
-        let found = blocking(state, move |s| {
+        let found = reading(state, move |s| {
             let now = s.ledger.clock().now();
             let Some(session) = s.ledger.store.session(&hash, now)? else {
                 return Ok(None);
@@ -185,7 +185,7 @@ impl FromRequestParts<Arc<AppState>> for ApiMember {
             .ok_or(AppError::Unauthenticated)?;
         // Only the SHA-256 is stored; the lookup is by hash, so no comparison of secrets here.
         let hash = secret_hash(token);
-        let member = blocking(state, move |s| Ok(s.ledger.store.token_member(&hash)?)).await?;
+        let member = reading(state, move |s| Ok(s.ledger.store.token_member(&hash)?)).await?;
         member
             .map(|m| ApiMember(m.into()))
             .ok_or(AppError::Unauthenticated)

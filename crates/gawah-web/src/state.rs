@@ -27,6 +27,8 @@ pub struct AppState {
     pub search_sync: std::sync::Mutex<()>,
     /// The witness key, if this instance has one: it answers `POST /add-checkpoint`.
     pub witness: Option<gawah_log::Cosigner>,
+    /// Turns for read-only store work (see [`reading`]).
+    pub reads: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -42,6 +44,7 @@ impl AppState {
             search: gawah_search::SearchIndex::in_memory()?,
             search_sync: std::sync::Mutex::new(()),
             witness: None,
+            reads: Arc::new(tokio::sync::Semaphore::new(read_turns())),
         })
     }
 
@@ -68,6 +71,44 @@ where
     tokio::task::spawn_blocking(move || f(&state))
         .await
         .map_err(|e| AppError::Internal(format!("worker failed: {e}")))?
+}
+
+/// How many read-only store calls run at once: two per core, at most 8, the size of
+/// SQLite's pool of reading connections (`SqliteStore`), so that no thread that got a turn
+/// waits for a connection. PostgreSQL's pool has as many or more.
+fn read_turns() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    (cores * 2).clamp(2, 8)
+}
+
+/// Runs read-only store work off the async threads, a few at a time: the request waits for
+/// its turn here, holding no thread, and keeps the turn until the work is done (also if the
+/// client leaves meanwhile).
+///
+/// Why: under a few hundred concurrent reads, each holding a blocking thread, every thread
+/// but the few that have a connection slept on the pool and was woken in turn, and the
+/// switching cost more than the reads. Measured with `scripts/load.sh` (200 clients
+/// listing incidents in a closed loop, 2 cores): 1,857 pages/s with 32 threads contending,
+/// 2,464 with the work bounded (docs/BENCHMARKS.md, "Read-path load test"). Use it for
+/// work that only reads and is quick; anything that writes, logs or waits on a client uses
+/// [`blocking`].
+pub async fn reading<T, F>(state: &Arc<AppState>, f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&AppState) -> Result<T, AppError> + Send + 'static,
+{
+    let turn = state
+        .reads
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| AppError::Internal(format!("read turns closed: {e}")))?;
+    blocking(state, move |s| {
+        let result = f(s);
+        drop(turn);
+        result
+    })
+    .await
 }
 
 /// Signs a checkpoint about once a second while the log grows.

@@ -10,7 +10,7 @@ use gawah_core::{Action, IncidentId, LogEntry, MemberId, OrgId, Salt, Timestamp}
 
 use crate::error::StoreError;
 use crate::keys::DataKeyRow;
-use crate::records::{IncidentQuery, IncidentWrite, NewMember, SessionRow};
+use crate::records::{IncidentListRow, IncidentQuery, IncidentWrite, NewMember, SessionRow};
 use crate::store::{Change, Database, RecordWrite};
 
 /// One check: it gets a fresh, empty database.
@@ -35,6 +35,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("edicts and endorsements", edicts_and_endorsements),
     ("incident versions", incident_versions),
     ("incident pages and totals", incident_pages),
+    ("a listed incident is the stored one", listed_incident),
 ];
 
 /// Runs this suite.
@@ -435,6 +436,62 @@ fn incident_versions(db: &dyn Database) {
     assert!(db.versions("inc_none").unwrap().is_empty());
 }
 
+/// A list row carries the incident as `incident` reads it: the indexed columns agree with
+/// the fields, and the stored content parses to the same incident, after an update too.
+fn listed_incident(db: &dyn Database) {
+    let o = org(db, "o");
+    let mut first = incident("first \"quoted\" تیتر", "2023-05-01", "AF-KAB");
+    first.reference = Some("REF-1".into());
+    first.description = "line one\nline two".into();
+    let id = new_incident(db, &o, first.clone());
+    let mut second = first.clone();
+    second.title = "second".into();
+    second.reference = None;
+    second.province = "AF-HER".into();
+    second.verification_status = "verified".into();
+    commit(db, incident_write(&id, &o, second.clone(), 2), id.as_str()).unwrap();
+    let q = IncidentQuery {
+        limit: 10,
+        ..Default::default()
+    };
+    let (bare, _) = db.incidents(&o, &q).unwrap();
+    let q = IncidentQuery { content: true, ..q };
+    let (rows, total) = db.incidents(&o, &q).unwrap();
+    assert_eq!((rows.len(), total), (1, 1));
+    // Without content, the same row less its content.
+    assert_eq!(bare[0].content, None);
+    assert_eq!(
+        bare[0],
+        IncidentListRow {
+            content: None,
+            ..rows[0].clone()
+        }
+    );
+    let (r, stored) = (&rows[0], db.incident(&o, &id).unwrap().unwrap());
+    assert_eq!(
+        (&r.id, r.version, r.created_at, r.updated_at),
+        (&id, 2, stored.created_at, stored.updated_at)
+    );
+    assert_eq!(
+        (
+            &r.reference,
+            &r.title,
+            &r.date,
+            &r.province,
+            &r.verification_status
+        ),
+        (
+            &None,
+            &second.title,
+            &second.date,
+            &second.province,
+            &second.verification_status
+        )
+    );
+    let parsed: Incident = serde_json::from_str(r.content.as_deref().unwrap()).unwrap();
+    assert_eq!((&parsed, &stored.incident), (&second, &second));
+}
+
 const PROVINCES: [&str; 3] = ["AF-KAB", "AF-HER", "AF-BAL"];
 
 /// The page a plain sort of `all` (id, date, province) gives.
@@ -456,7 +513,7 @@ fn expected(all: &[(String, String, String)], q: &IncidentQuery) -> (Vec<String>
 
 fn check_pages(db: &dyn Database, org: &OrgId, all: &[(String, String, String)]) {
     for province in [None, Some("AF-HER".to_owned()), Some("AF-NIM".to_owned())] {
-        for limit in [1, 7, 50] {
+        for (limit, content) in [(1, false), (7, true), (50, false), (50, true)] {
             for offset in [
                 0, 1, 6, 99, 100, 101, 255, 256, 257, 258, 262, 299, 300, 301, 520,
             ] {
@@ -464,6 +521,7 @@ fn check_pages(db: &dyn Database, org: &OrgId, all: &[(String, String, String)])
                     province: province.clone(),
                     offset,
                     limit,
+                    content,
                 };
                 let (rows, total) = db.incidents(org, &q).unwrap();
                 let got: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();

@@ -21,14 +21,16 @@ use super::error::from_pg;
 use super::keys::write_data_key;
 use super::records::{constraint, corrupt, insert_version};
 use crate::error::StoreError;
-use crate::records::{IncidentQuery, IncidentRow, IncidentWrite};
+use crate::records::{IncidentListRow, IncidentQuery, IncidentRow, IncidentWrite};
 use crate::sqlite::{to_i64, to_u64};
 use crate::sqlite_records::{
-    self, INCIDENT_COLUMNS, IncidentCols, incident_conflict, incident_values, new_incident_key,
+    self, INCIDENT_COLUMNS, IncidentCols, ListCols, incident_conflict, incident_values,
+    new_incident_key,
 };
 
-/// Incidents between two anchors: a deep page skips fewer than this many index entries.
-pub(crate) const LIST_ANCHOR_STRIDE: u64 = 256;
+/// Incidents between two anchors: a deep page skips fewer than this many index entries (as
+/// SQLite's).
+pub(crate) const LIST_ANCHOR_STRIDE: u64 = 64;
 /// At most this many lists keep anchors; past it the cache starts over.
 const MAX_ANCHORED_LISTS: usize = 512;
 
@@ -120,6 +122,29 @@ pub(crate) fn incident_at(r: &Row, at: usize) -> Result<IncidentRow, StoreError>
     sqlite_records::incident_row(cols)
 }
 
+/// A list row selected as [`sqlite_records::LIST_COLUMNS`] (and the content, if selected), read into
+/// SQLite's [`ListCols`] and checked by the same [`sqlite_records::list_row`].
+fn list_at(r: &Row) -> Result<IncidentListRow, StoreError> {
+    let get = |e: postgres::Error| corrupt("incident list row", e);
+    let cols: ListCols = (
+        r.try_get(0).map_err(get)?,
+        r.try_get(1).map_err(get)?,
+        r.try_get(2).map_err(get)?,
+        r.try_get(3).map_err(get)?,
+        r.try_get(4).map_err(get)?,
+        r.try_get(5).map_err(get)?,
+        r.try_get(6).map_err(get)?,
+        r.try_get(7).map_err(get)?,
+        r.try_get(8).map_err(get)?,
+        if r.len() > 9 {
+            r.try_get(9).map_err(get)?
+        } else {
+            None
+        },
+    );
+    sqlite_records::list_row(cols)
+}
+
 /// An organisation and a province filter.
 type ListKey = (String, Option<String>);
 /// The `(date, id)` keys of positions `stride`, `2 * stride`, ... of a list.
@@ -204,7 +229,7 @@ fn list_page(
     anchors: &ListAnchors,
     org: &str,
     q: &IncidentQuery,
-) -> Result<(Vec<IncidentRow>, u64), StoreError> {
+) -> Result<(Vec<IncidentListRow>, u64), StoreError> {
     let province = q.province.as_deref();
     let total: i64 = tx
         .query_one(
@@ -235,26 +260,27 @@ fn list_page(
         None
     };
     let limit = to_i64(q.limit)?;
+    let columns = sqlite_records::list_columns(q);
     // One statement per shape, so that each is planned on its index
     // (`incidents_org_date`, or `incidents_org_province_date` with a province).
     let rows = match (&anchor, province) {
         (None, None) => tx.query(
             &format!(
-                "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE org_id = $1
+                "SELECT {columns} FROM incidents WHERE org_id = $1
                  ORDER BY date DESC, id LIMIT $2 OFFSET $3"
             ),
             &[&org, &limit, &to_i64(q.offset)?],
         ),
         (None, Some(p)) => tx.query(
             &format!(
-                "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE org_id = $1 AND province = $4
+                "SELECT {columns} FROM incidents WHERE org_id = $1 AND province = $4
                  ORDER BY date DESC, id LIMIT $2 OFFSET $3"
             ),
             &[&org, &limit, &to_i64(q.offset)?, &p],
         ),
         (Some((date, id)), None) => tx.query(
             &format!(
-                "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE org_id = $1
+                "SELECT {columns} FROM incidents WHERE org_id = $1
                      AND date <= $4 AND (date < $4 OR id >= $5)
                  ORDER BY date DESC, id LIMIT $2 OFFSET $3"
             ),
@@ -262,7 +288,7 @@ fn list_page(
         ),
         (Some((date, id)), Some(p)) => tx.query(
             &format!(
-                "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE org_id = $1 AND province = $6
+                "SELECT {columns} FROM incidents WHERE org_id = $1 AND province = $6
                      AND date <= $4 AND (date < $4 OR id >= $5)
                  ORDER BY date DESC, id LIMIT $2 OFFSET $3"
             ),
@@ -270,10 +296,7 @@ fn list_page(
         ),
     }
     .map_err(from_pg)?;
-    let rows = rows
-        .iter()
-        .map(|r| incident_at(r, 0))
-        .collect::<Result<_, _>>()?;
+    let rows = rows.iter().map(list_at).collect::<Result<_, _>>()?;
     Ok((rows, total))
 }
 
@@ -296,7 +319,7 @@ impl PgStore {
         &self,
         org: &OrgId,
         q: &IncidentQuery,
-    ) -> Result<(Vec<IncidentRow>, u64), StoreError> {
+    ) -> Result<(Vec<IncidentListRow>, u64), StoreError> {
         let (org, q, anchors) = (org.as_str().to_owned(), q.clone(), self.anchors.clone());
         self.pool.read(move |c| {
             let mut tx = c

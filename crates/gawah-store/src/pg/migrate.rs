@@ -7,8 +7,8 @@
 //! SQLite.
 //!
 //! PostgreSQL versions count on their own: version 1 is SQLite's `user_version` 10 (the
-//! whole schema of SQLite's migrations 0001 to 0010). A later change of schema is a new
-//! migration on both backends.
+//! whole schema of SQLite's migrations 0001 to 0010), version 2 is SQLite's 11. A later
+//! change of schema is a new migration on both backends.
 
 use postgres::Client;
 
@@ -16,7 +16,10 @@ use super::error::from_pg;
 use crate::error::StoreError;
 
 /// Migrations, in order; `schema_version.version` counts how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_schema.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_schema.sql"),
+    include_str!("migrations/0002_incident_list_index.sql"),
+];
 /// The newest PostgreSQL schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 

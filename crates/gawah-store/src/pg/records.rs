@@ -12,8 +12,8 @@ use super::PgStore;
 use super::error::from_pg;
 use crate::error::StoreError;
 use crate::records::{
-    ApiTokenRow, IncidentQuery, IncidentRow, MemberRow, NewMember, OrgRow, RecordStore,
-    RecordVersion, SessionRow,
+    ApiTokenRow, IncidentListRow, IncidentQuery, IncidentRow, MemberRow, NewMember, OrgRow,
+    RecordStore, RecordVersion, SessionRow,
 };
 use crate::sqlite_records::{self, MemberCols, org_row, session_row, version_row};
 
@@ -372,7 +372,7 @@ impl RecordStore for PgStore {
         &self,
         org: &OrgId,
         q: &IncidentQuery,
-    ) -> Result<(Vec<IncidentRow>, u64), StoreError> {
+    ) -> Result<(Vec<IncidentListRow>, u64), StoreError> {
         self.pg_incidents(org, q)
     }
 }

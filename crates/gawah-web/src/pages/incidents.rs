@@ -21,7 +21,7 @@ use super::{Page, error_page, province_label, render};
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::records;
-use crate::state::{AppState, blocking};
+use crate::state::{AppState, blocking, reading};
 use crate::vocab::OrgLabels;
 
 const PAGE_SIZE: u64 = 50;
@@ -37,6 +37,16 @@ struct Row {
     date: String,
     province: String,
     status: String,
+}
+
+/// `label(key)`, computed once per key in `seen`.
+fn once(seen: &mut Vec<(String, String)>, key: String, label: impl Fn(&str) -> String) -> String {
+    if let Some((_, l)) = seen.iter().find(|(k, _)| *k == key) {
+        return l.clone();
+    }
+    let l = label(&key);
+    seen.push((key, l.clone()));
+    l
 }
 
 #[derive(Template)]
@@ -66,7 +76,7 @@ async fn list(
     let offset = q.offset.unwrap_or(0);
     let org = m.org.clone();
     let tr = ctx.tr;
-    let found = blocking(&state, move |s| {
+    let found = reading(&state, move |s| {
         let q = IncidentQuery {
             offset,
             limit: PAGE_SIZE,
@@ -80,15 +90,20 @@ async fn list(
         Ok(r) => r,
         Err(e) => return error_page(&ctx, &e),
     };
+    // A page has a few distinct statuses and provinces: each label is looked up once.
+    let mut statuses: Vec<(String, String)> = Vec::new();
+    let mut provinces: Vec<(String, String)> = Vec::new();
     let rows = rows
         .into_iter()
         .map(|r| Row {
             id: r.id.to_string(),
-            reference: r.incident.reference.unwrap_or_default(),
-            title: r.incident.title,
-            date: r.incident.date,
-            province: province_label(&r.incident.province, ctx.tr.code()),
-            status: labels.status(&r.incident.verification_status),
+            reference: r.reference.unwrap_or_default(),
+            title: r.title,
+            date: r.date,
+            province: once(&mut provinces, r.province, |p| {
+                province_label(p, ctx.tr.code())
+            }),
+            status: once(&mut statuses, r.verification_status, |s| labels.status(s)),
         })
         .collect();
     let page = ListPage {

@@ -85,6 +85,63 @@ async fn create_read_patch_and_log() {
     assert_eq!(versions.len(), 2);
 }
 
+/// The list writes each item from the stored text (no parse): it must give the members and
+/// values the single-incident answer gives a member who may not see the exact location,
+/// with text that needs escaping in JSON, in Dari, after an update.
+#[tokio::test]
+async fn a_listed_incident_is_the_one_a_get_answers() {
+    let app = App::new();
+    let t = app.member(0, Role::Documenter).token.clone();
+    let v = app.member(0, Role::Viewer).token.clone();
+    let mut ids = Vec::new();
+    for title in ["نخست \"در گیومه\" \\ و خط\nنو", "second </script>"] {
+        let mut body = sample(title);
+        body["edicts"] = json!([]);
+        let (status, created) = app
+            .api(Method::POST, "/api/v1/incidents", Some(&t), Some(body))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        ids.push(created["id"].as_str().unwrap().to_owned());
+    }
+    let (status, _) = app
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/incidents/{}", ids[0]),
+            Some(&t),
+            Some(json!({"province": "AF-HER", "source_credibility": 2, "version": 1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, list) = app
+        .api(Method::GET, "/api/v1/incidents?limit=10", Some(&v), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["total"], 2);
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    for item in items {
+        let id = item["id"].as_str().unwrap();
+        let (_, got) = app
+            .api(
+                Method::GET,
+                &format!("/api/v1/incidents/{id}"),
+                Some(&v),
+                None,
+            )
+            .await;
+        assert_eq!(item, &got);
+    }
+    let first = items.iter().find(|i| i["id"] == ids[0].as_str()).unwrap();
+    assert_eq!(
+        (&first["version"], &first["province"], &first["title"]),
+        (
+            &json!(2),
+            &json!("AF-HER"),
+            &json!("نخست \"در گیومه\" \\ و خط\nنو")
+        )
+    );
+}
+
 #[tokio::test]
 async fn invalid_input_names_the_field() {
     let app = App::new();
