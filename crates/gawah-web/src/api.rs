@@ -13,7 +13,7 @@ use gawah_store::records::{IncidentListRow, IncidentQuery, IncidentRow};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::ctx::ApiMember;
+use crate::ctx::{ApiMember, BearerToken};
 use crate::disposition;
 use crate::error::AppError;
 use crate::openapi::{self, RouteDoc};
@@ -104,7 +104,7 @@ struct ListParams {
 }
 
 async fn list_incidents(
-    ApiMember(m): ApiMember,
+    BearerToken(token): BearerToken,
     State(state): State<Arc<AppState>>,
     Query(p): Query<ListParams>,
 ) -> Result<Response, AppError> {
@@ -114,7 +114,9 @@ async fn list_incidents(
         limit: p.limit.unwrap_or(50).min(MAX_LIMIT),
         content: true,
     };
+    // The token is looked up in the same store turn as the page (the hottest API route).
     let body = reading(&state, move |s| {
+        let m = token.member(s)?;
         let (rows, total) = s.ledger.store.incidents(&m.org, &q)?;
         list_json(&rows, total)
     })

@@ -110,46 +110,83 @@ impl FromRequestParts<Arc<AppState>> for Ctx {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, AppError> {
-        let tr = Tr::new(request_lang(parts));
-        let Some(token) = cookie(&parts.headers, SESSION_COOKIE).map(str::to_owned) else {
-            return Ok(Self {
-                tr,
-                member: None,
-                csrf: String::new(),
-                session: None,
-                mfa_pending: false,
-            });
-        };
-        let hash = secret_hash(&token);
-        let found = reading(state, move |s| {
-            let now = s.ledger.clock().now();
-            let Some(session) = s.ledger.store.session(&hash, now)? else {
-                return Ok(None);
-            };
-            let member = s.ledger.store.member(&session.member)?;
-            Ok(member.map(|m| (session, m)))
+        let req = PageRequest::from_request_parts(parts, state).await?;
+        if req.session.is_none() {
+            return Ok(Ctx::anonymous(req.tr));
+        }
+        reading(state, move |s| req.ctx(s)).await
+    }
+}
+
+/// A page request before its session is looked up: its language and the session token's
+/// hash. A hot read page looks the session up in the same store turn as its own read
+/// ([`PageRequest::ctx`] first, always), saving a hand-off per request; any other page
+/// takes [`Ctx`].
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    tr: Tr,
+    session: Option<[u8; 32]>,
+}
+
+impl FromRequestParts<Arc<AppState>> for PageRequest {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &Arc<AppState>,
+    ) -> Result<Self, AppError> {
+        Ok(Self {
+            tr: Tr::new(request_lang(parts)),
+            session: cookie(&parts.headers, SESSION_COOKIE).map(secret_hash),
         })
-        .await?;
+    }
+}
+
+impl PageRequest {
+    /// The context without a member, for an error page when the look-up itself failed.
+    pub fn anonymous(&self) -> Ctx {
+        Ctx::anonymous(self.tr)
+    }
+
+    /// The page's context, its session looked up. Blocking: call it in a store turn.
+    pub fn ctx(&self, s: &AppState) -> Result<Ctx, AppError> {
+        let Some(hash) = self.session else {
+            return Ok(Ctx::anonymous(self.tr));
+        };
+        let now = s.ledger.clock().now();
+        let found = match s.ledger.store.session(&hash, now)? {
+            Some(session) => s
+                .ledger
+                .store
+                .member(&session.member)?
+                .map(|m| (session, m)),
+            None => None,
+        };
         Ok(match found {
-            Some((session, m)) => Self {
-                tr,
+            Some((session, m)) => Ctx {
+                tr: self.tr,
                 member: (!session.mfa_pending).then(|| m.into()),
                 csrf: session.csrf,
                 session: Some(hash),
                 mfa_pending: session.mfa_pending,
             },
-            None => Self {
-                tr,
-                member: None,
-                csrf: String::new(),
-                session: None,
-                mfa_pending: false,
-            },
+            None => Ctx::anonymous(self.tr),
         })
     }
 }
 
 impl Ctx {
+    /// No session: not signed in, no form token.
+    fn anonymous(tr: Tr) -> Self {
+        Self {
+            tr,
+            member: None,
+            csrf: String::new(),
+            session: None,
+            mfa_pending: false,
+        }
+    }
+
     /// The member, or 401.
     pub fn member(&self) -> Result<&Member, AppError> {
         self.member.as_ref().ok_or(AppError::Unauthenticated)
@@ -175,6 +212,39 @@ impl FromRequestParts<Arc<AppState>> for ApiMember {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, AppError> {
+        let BearerToken(hash) = BearerToken::from_request_parts(parts, state).await?;
+        reading(state, move |s| hash.member(s).map(ApiMember)).await
+    }
+}
+
+/// A bearer token's hash, not yet looked up: for a hot read route that looks the token up in
+/// the same store turn as its own read ([`TokenHash::member`] first, always), saving a
+/// hand-off per request. Any other API route takes [`ApiMember`].
+#[derive(Debug, Clone)]
+pub struct BearerToken(pub TokenHash);
+
+/// The SHA-256 of a bearer token, as stored.
+#[derive(Debug, Clone)]
+pub struct TokenHash([u8; 32]);
+
+impl TokenHash {
+    /// The member the token belongs to, or 401. Blocking: call it in a store turn.
+    pub fn member(&self, s: &AppState) -> Result<Member, AppError> {
+        s.ledger
+            .store
+            .token_member(&self.0)?
+            .map(Member::from)
+            .ok_or(AppError::Unauthenticated)
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for BearerToken {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &Arc<AppState>,
+    ) -> Result<Self, AppError> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -184,11 +254,7 @@ impl FromRequestParts<Arc<AppState>> for ApiMember {
             .filter(|t| !t.is_empty())
             .ok_or(AppError::Unauthenticated)?;
         // Only the SHA-256 is stored; the lookup is by hash, so no comparison of secrets here.
-        let hash = secret_hash(token);
-        let member = reading(state, move |s| Ok(s.ledger.store.token_member(&hash)?)).await?;
-        member
-            .map(|m| ApiMember(m.into()))
-            .ok_or(AppError::Unauthenticated)
+        Ok(BearerToken(TokenHash(secret_hash(token))))
     }
 }
 

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::field_errors::localise;
 use super::public::{DualTime, dual_date};
 use super::{Page, error_page, province_label, render};
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, PageRequest};
 use crate::error::AppError;
 use crate::records;
 use crate::state::{AppState, blocking, reading};
@@ -66,29 +66,32 @@ struct ListQuery {
 }
 
 async fn list(
-    ctx: Ctx,
+    req: PageRequest,
     State(state): State<Arc<AppState>>,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let Some(m) = ctx.member.clone() else {
-        return Redirect::to("/login").into_response();
-    };
     let offset = q.offset.unwrap_or(0);
-    let org = m.org.clone();
-    let tr = ctx.tr;
+    let fallback = req.anonymous();
+    // The session is looked up in the same store turn as the page (the hottest page).
     let found = reading(&state, move |s| {
+        let ctx = req.ctx(s)?;
+        let Some(m) = ctx.member.clone() else {
+            return Ok((ctx, None));
+        };
         let q = IncidentQuery {
             offset,
             limit: PAGE_SIZE,
             ..Default::default()
         };
-        let labels = OrgLabels::load(s, &org, tr)?;
-        Ok((s.ledger.store.incidents(&org, &q)?, labels))
+        let labels = OrgLabels::load(s, &m.org, ctx.tr)?;
+        let page = s.ledger.store.incidents(&m.org, &q)?;
+        Ok((ctx, Some((m, page, labels))))
     })
     .await;
-    let ((rows, total), labels) = match found {
-        Ok(r) => r,
-        Err(e) => return error_page(&ctx, &e),
+    let (ctx, (m, (rows, total), labels)) = match found {
+        Ok((ctx, Some(found))) => (ctx, found),
+        Ok((_, None)) => return Redirect::to("/login").into_response(),
+        Err(e) => return error_page(&fallback, &e),
     };
     // A page has a few distinct statuses and provinces: each label is looked up once.
     let mut statuses: Vec<(String, String)> = Vec::new();
