@@ -245,15 +245,7 @@ pub(crate) const INCIDENT_COLUMNS: &str =
     "id, org_id, content, version, created_at, updated_at, sealed";
 
 pub(crate) fn incident_cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentCols> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-    ))
+    r.try_into()
 }
 
 pub(crate) fn incident_row(c: IncidentCols) -> Result<IncidentRow, StoreError> {
@@ -275,8 +267,8 @@ pub(crate) fn incident_row(c: IncidentCols) -> Result<IncidentRow, StoreError> {
     })
 }
 
-/// A list row as plain values, in [`LIST_COLUMNS`]' order, then the content if asked for
-/// (both backends read theirs into this and check it with [`list_row`]).
+/// A list row as plain values, in [`list_columns`]' order (both backends read theirs into
+/// this and check it with [`list_row`]).
 pub(crate) type ListCols = (
     String,
     Option<String>,
@@ -289,26 +281,43 @@ pub(crate) type ListCols = (
     i64,
     Option<String>,
 );
-/// The list's columns: all in the index `incidents_org_date` (migration 0011), so that a
-/// list without content reads no table row.
-pub(crate) const LIST_COLUMNS: &str =
-    "id, ref, title, date, province, verification_status, version, created_at, updated_at";
-/// [`LIST_COLUMNS`] and the content.
-pub(crate) const LIST_COLUMNS_CONTENT: &str =
-    "id, ref, title, date, province, verification_status, version, created_at, updated_at, content";
+
+/// The list's columns but the content: all in the index `incidents_org_date` (migration
+/// 0011), so that a list without content reads no table row.
+macro_rules! list_columns {
+    () => {
+        "id, ref, title, date, province, verification_status, version, created_at, updated_at"
+    };
+}
+
+/// The columns a list reads for `q`: `list_columns!()`, then the content or, when `q` does
+/// not ask for it, a NULL in its place (the same row shape either way; valid SQL for SQLite
+/// and PostgreSQL).
+pub(crate) fn list_columns(q: &IncidentQuery) -> &'static str {
+    if q.content {
+        concat!(list_columns!(), ", content")
+    } else {
+        concat!(list_columns!(), ", CAST(NULL AS TEXT)")
+    }
+}
+
+/// The index and the filter of a list, with or without a province.
+fn list_filter(province: Option<&str>) -> (&'static str, &'static str) {
+    match province {
+        Some(_) => (
+            "incidents_org_province_date",
+            "org_id = :org AND province = :province",
+        ),
+        None => ("incidents_org_date", "org_id = :org"),
+    }
+}
 
 /// The page query of a list: the rows of `q`'s filter in list order, from a known position
 /// if `anchored` (see [`ListAnchors`]). The index is named: without it, SQLite would serve a
 /// province's page from `incidents_org_date`, which holds the province since migration 0011
 /// and covers the columns, scanning the whole organisation's list to filter it.
 pub(crate) fn page_sql(q: &IncidentQuery, anchored: bool) -> String {
-    let (index, filter) = match q.province {
-        Some(_) => (
-            "incidents_org_province_date",
-            "org_id = :org AND province = :province",
-        ),
-        None => ("incidents_org_date", "org_id = :org"),
-    };
+    let (index, filter) = list_filter(q.province.as_deref());
     let start = if anchored {
         "AND date <= :date AND (date < :date OR id >= :id)"
     } else {
@@ -319,34 +328,6 @@ pub(crate) fn page_sql(q: &IncidentQuery, anchored: bool) -> String {
         "SELECT {columns} FROM incidents INDEXED BY {index} WHERE {filter} {start}
          ORDER BY date DESC, id LIMIT :limit OFFSET :skip"
     )
-}
-
-/// The columns a list reads for `q`.
-pub(crate) fn list_columns(q: &IncidentQuery) -> &'static str {
-    if q.content {
-        LIST_COLUMNS_CONTENT
-    } else {
-        LIST_COLUMNS
-    }
-}
-
-pub(crate) fn list_cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<ListCols> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        if r.as_ref().column_count() > 9 {
-            r.get(9)?
-        } else {
-            None
-        },
-    ))
 }
 
 pub(crate) fn list_row(c: ListCols) -> Result<IncidentListRow, StoreError> {
@@ -684,10 +665,7 @@ impl RecordStore for SqliteStore {
         // `incidents_org_province_date` with a province). A deep page starts from the key of
         // a known position at or before it (see [`ListAnchors`]), so it skips fewer than
         // `stride` index entries instead of `offset`.
-        let filter = match province {
-            Some(_) => "org_id = :org AND province = :province",
-            None => "org_id = :org",
-        };
+        let (_, filter) = list_filter(province);
         let stride = self.anchors.stride;
         let anchor = if q.offset >= stride {
             let version: i64 = tx
@@ -719,7 +697,7 @@ impl RecordStore for SqliteStore {
             args.push((":date", date));
             args.push((":id", id));
         }
-        let rows = stmt.query_map(args.as_slice(), list_cols)?;
+        let rows = stmt.query_map(args.as_slice(), |r| ListCols::try_from(r))?;
         let rows = rows.map(|r| list_row(r?)).collect::<Result<Vec<_>, _>>()?;
         Ok((rows, total))
     }

@@ -92,23 +92,7 @@ const UPLOAD_SELECT: &str =
      FROM uploads u LEFT JOIN items i ON i.id = u.item_id WHERE u.id = ?1";
 
 fn upload_cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<UploadCols> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-        r.get(10)?,
-        r.get(11)?,
-        r.get(12)?,
-        r.get(13)?,
-        r.get(14)?,
-    ))
+    r.try_into()
 }
 
 pub(crate) fn upload_row(c: UploadCols) -> Result<UploadRow, StoreError> {

@@ -106,19 +106,7 @@ pub(crate) type VocabCols = (
 );
 
 fn cols(r: &rusqlite::Row<'_>) -> rusqlite::Result<VocabCols> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-        r.get(10)?,
-    ))
+    r.try_into()
 }
 
 /// A term row checked and typed: a stored id or vocabulary that does not parse is corrupt.

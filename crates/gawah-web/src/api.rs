@@ -43,13 +43,12 @@ fn list_item_json(r: &IncidentListRow, out: &mut String) -> Result<(), AppError>
     let members = r
         .content
         .as_deref()
-        .unwrap_or_default()
-        .trim()
-        .strip_prefix('{')
+        .map(str::trim)
+        .and_then(|c| c.strip_prefix('{'))
         .and_then(|c| c.strip_suffix('}'))
         .ok_or_else(|| {
             AppError::Internal(format!(
-                "incident {}: stored content is not an object",
+                "incident {}: stored content missing or not an object",
                 r.id
             ))
         })?;

@@ -122,8 +122,8 @@ pub(crate) fn incident_at(r: &Row, at: usize) -> Result<IncidentRow, StoreError>
     sqlite_records::incident_row(cols)
 }
 
-/// A list row selected as [`sqlite_records::LIST_COLUMNS`] (and the content, if selected), read into
-/// SQLite's [`ListCols`] and checked by the same [`sqlite_records::list_row`].
+/// A list row selected as [`sqlite_records::list_columns`] gives it, read into SQLite's
+/// [`ListCols`] and checked by the same [`sqlite_records::list_row`].
 fn list_at(r: &Row) -> Result<IncidentListRow, StoreError> {
     let get = |e: postgres::Error| corrupt("incident list row", e);
     let cols: ListCols = (
@@ -136,11 +136,7 @@ fn list_at(r: &Row) -> Result<IncidentListRow, StoreError> {
         r.try_get(6).map_err(get)?,
         r.try_get(7).map_err(get)?,
         r.try_get(8).map_err(get)?,
-        if r.len() > 9 {
-            r.try_get(9).map_err(get)?
-        } else {
-            None
-        },
+        r.try_get(9).map_err(get)?,
     );
     sqlite_records::list_row(cols)
 }
