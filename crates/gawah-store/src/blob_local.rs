@@ -1,7 +1,8 @@
-//! The local-folder blob store: `<root>/sha256/<first two hex digits>/<sha256 hex>`.
+//! The local-folder blob store: `<root>/<hash>/<first two hex digits>/<digest hex>`, where
+//! `<hash>` is `sha256` (originals) or `blake3` (sealed blobs), see [`BlobHash`].
 //!
-//! The 256 fan-out folders are made (and their names fsynced) once, when the store is first
-//! opened, so a write never has to check for or create one.
+//! The 256 fan-out folders of each hash are made (and their names fsynced) once, when the
+//! store is first opened, so a write never has to check for or create one.
 //!
 //! Durability order of a single write ([`BlobStore::create`], [`BlobWriter::commit`]), and
 //! what a crash at each point leaves:
@@ -42,11 +43,15 @@ use std::io::{self, Read, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use gawah_core::Sha256Digest;
 use gawah_core::random::random_bytes;
-use sha2::{Digest, Sha256};
 
-use crate::blob::{BatchWriter, BlobBatch, BlobError, BlobReceipt, BlobStore, BlobWriter};
+use crate::blob::{
+    BatchWriter, BlobBatch, BlobError, BlobHash, BlobHasher, BlobKey, BlobReceipt, BlobStore,
+    BlobWriter,
+};
+
+/// Every hash a blob may be addressed by, each with its folder.
+const HASHES: [BlobHash; 2] = [BlobHash::Sha256, BlobHash::Blake3];
 
 /// Blobs in a folder on the local file system.
 #[derive(Debug, Clone)]
@@ -58,28 +63,31 @@ impl LocalBlobStore {
     /// Opens (creating if needed) the store at `root` with its fan-out folders, and removes
     /// temp files left by processes that no longer run.
     pub fn open(root: &Path) -> Result<Self, BlobError> {
-        for dir in [root.join("sha256"), root.join("tmp")] {
-            fs::create_dir_all(&dir).map_err(|e| BlobError::io(dir.display(), e))?;
+        let folders = HASHES.map(|h| root.join(h.name()));
+        for dir in folders.iter().chain([&root.join("tmp")]) {
+            fs::create_dir_all(dir).map_err(|e| BlobError::io(dir.display(), e))?;
         }
         let store = Self {
             root: root.to_owned(),
         };
-        store.make_fanout()?;
+        for hash in HASHES {
+            store.make_fanout(hash)?;
+        }
         store.remove_stale_temps()?;
         Ok(store)
     }
 
     /// Where the blob with this key lives.
-    pub fn path_of(&self, key: &Sha256Digest) -> PathBuf {
-        let hex = key.to_hex();
-        self.root.join("sha256").join(&hex[..2]).join(hex)
+    pub fn path_of(&self, key: &BlobKey) -> PathBuf {
+        let hex = key.digest_hex();
+        self.root.join(key.hash().name()).join(&hex[..2]).join(hex)
     }
 
-    /// Creates the 256 fan-out folders if the last of them is missing, then fsyncs their
-    /// parent (and the root, which holds `sha256/` and `tmp/`) so that their names are durable
-    /// before any blob is linked into them.
-    fn make_fanout(&self) -> Result<(), BlobError> {
-        let top = self.root.join("sha256");
+    /// Creates the 256 fan-out folders of `hash` if the last of them is missing, then fsyncs
+    /// their parent (and the root, which holds the hash folders and `tmp/`) so that their
+    /// names are durable before any blob is linked into them.
+    fn make_fanout(&self, hash: BlobHash) -> Result<(), BlobError> {
+        let top = self.root.join(hash.name());
         if top.join("ff").is_dir() {
             return Ok(());
         }
@@ -97,14 +105,14 @@ impl LocalBlobStore {
 
     /// Hard-links a complete, durable temp file to the blob's final name; an existing blob
     /// under that name is kept (same key, same bytes). Returns the fan-out folder.
-    fn link_in_place(&self, tmp: &Path, key: &Sha256Digest) -> Result<PathBuf, BlobError> {
+    fn link_in_place(&self, tmp: &Path, key: &BlobKey) -> Result<PathBuf, BlobError> {
         let dest = self.path_of(key);
         let dir = dest.parent().unwrap_or(&self.root).to_owned();
         let mut result = fs::hard_link(tmp, &dest);
         if matches!(&result, Err(e) if e.kind() == io::ErrorKind::NotFound) && !dir.is_dir() {
             // A fan-out folder removed since open: make it again, its name durable first.
             fs::create_dir_all(&dir).map_err(|e| BlobError::io(dir.display(), e))?;
-            fsync_dir(&self.root.join("sha256"))?;
+            fsync_dir(&self.root.join(key.hash().name()))?;
             result = fs::hard_link(tmp, &dest);
         }
         match result {
@@ -209,14 +217,14 @@ fn nonce_hex() -> Result<String, BlobError> {
 }
 
 impl BlobStore for LocalBlobStore {
-    fn create(&self) -> Result<Box<dyn BlobWriter>, BlobError> {
+    fn create_with(&self, hash: BlobHash) -> Result<Box<dyn BlobWriter>, BlobError> {
         let name = format!("{}-{}", std::process::id(), nonce_hex()?);
         let (file, tmp_path) = self.new_temp(&name)?;
         Ok(Box::new(LocalWriter {
             file,
             tmp_path,
             store: self.clone(),
-            hasher: Sha256::new(),
+            hasher: hash.hasher(),
             bytes: 0,
             writeback: Writeback::default(),
             done: false,
@@ -232,7 +240,7 @@ impl BlobStore for LocalBlobStore {
         }))
     }
 
-    fn open(&self, key: &Sha256Digest) -> Result<Box<dyn Read + Send>, BlobError> {
+    fn open(&self, key: &BlobKey) -> Result<Box<dyn Read + Send>, BlobError> {
         match File::open(self.path_of(key)) {
             Ok(f) => Ok(Box::new(f)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Err(BlobError::NotFound(*key)),
@@ -240,7 +248,7 @@ impl BlobStore for LocalBlobStore {
         }
     }
 
-    fn size(&self, key: &Sha256Digest) -> Result<Option<u64>, BlobError> {
+    fn size(&self, key: &BlobKey) -> Result<Option<u64>, BlobError> {
         match fs::metadata(self.path_of(key)) {
             Ok(m) => Ok(Some(m.len())),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -248,16 +256,23 @@ impl BlobStore for LocalBlobStore {
         }
     }
 
-    fn keys(&self) -> Result<Vec<Sha256Digest>, BlobError> {
-        let top = self.root.join("sha256");
+    fn keys(&self) -> Result<Vec<BlobKey>, BlobError> {
         let mut keys = Vec::new();
-        let dirs = fs::read_dir(&top).map_err(|e| BlobError::io(top.display(), e))?;
-        for dir in dirs {
-            let dir = dir.map_err(|e| BlobError::io(top.display(), e))?.path();
-            let files = fs::read_dir(&dir).map_err(|e| BlobError::io(dir.display(), e))?;
-            for f in files.flatten() {
-                if let Some(key) = f.file_name().to_str().and_then(|n| n.parse().ok()) {
-                    keys.push(key);
+        for hash in HASHES {
+            let top = self.root.join(hash.name());
+            let dirs = fs::read_dir(&top).map_err(|e| BlobError::io(top.display(), e))?;
+            for dir in dirs {
+                let dir = dir.map_err(|e| BlobError::io(top.display(), e))?.path();
+                let files = fs::read_dir(&dir).map_err(|e| BlobError::io(dir.display(), e))?;
+                for f in files.flatten() {
+                    let mut digest = [0u8; 32];
+                    let name = f.file_name();
+                    let named = name
+                        .to_str()
+                        .filter(|n| !n.bytes().any(|b| b.is_ascii_uppercase()));
+                    if named.is_some_and(|n| hex::decode_to_slice(n, &mut digest).is_ok()) {
+                        keys.push(BlobKey::new(hash, digest));
+                    }
                 }
             }
         }
@@ -270,7 +285,7 @@ struct LocalWriter {
     file: File,
     tmp_path: PathBuf,
     store: LocalBlobStore,
-    hasher: Sha256,
+    hasher: BlobHasher,
     bytes: u64,
     writeback: Writeback,
     done: bool,
@@ -305,15 +320,15 @@ impl BlobWriter for LocalWriter {
         self.file
             .sync_all()
             .map_err(|e| BlobError::io(format!("fsync {tmp}"), e))?;
-        let sha256 = Sha256Digest(std::mem::take(&mut self.hasher).finalize().into());
+        let key = self.hasher.clone().finalize();
         // Step 3: the final name points at durable, complete bytes (or at an existing blob).
-        let dir = self.store.link_in_place(&self.tmp_path, &sha256)?;
+        let dir = self.store.link_in_place(&self.tmp_path, &key)?;
         self.done = true;
         let _ = fs::remove_file(&self.tmp_path);
         // Step 4: the name is durable; only now is the blob acknowledged.
         fsync_dir(&dir)?;
         Ok(BlobReceipt {
-            sha256,
+            key,
             bytes: self.bytes,
         })
     }
@@ -344,7 +359,7 @@ struct LocalBatch {
 }
 
 impl BlobBatch for LocalBatch {
-    fn create(&mut self) -> Result<Box<dyn BatchWriter + '_>, BlobError> {
+    fn create_with(&mut self, hash: BlobHash) -> Result<Box<dyn BatchWriter + '_>, BlobError> {
         let name = format!("{}-{}", self.prefix, self.next);
         self.next += 1;
         let (file, tmp_path) = self.store.new_temp(&name)?;
@@ -352,7 +367,7 @@ impl BlobBatch for LocalBatch {
             file: Some(file),
             tmp_path,
             batch: self,
-            hasher: Sha256::new(),
+            hasher: hash.hasher(),
             bytes: 0,
             writeback: Writeback::default(),
         }))
@@ -374,7 +389,7 @@ impl BlobBatch for LocalBatch {
         let mut receipts = Vec::with_capacity(pending.len());
         let mut rest = pending.into_iter();
         while let Some(p) = rest.next() {
-            if let Err(e) = self.store.link_in_place(&p.tmp_path, &p.receipt.sha256) {
+            if let Err(e) = self.store.link_in_place(&p.tmp_path, &p.receipt.key) {
                 self.pending = std::iter::once(p).chain(rest).collect();
                 return Err(e);
             }
@@ -400,7 +415,7 @@ struct LocalBatchWriter<'a> {
     file: Option<File>,
     tmp_path: PathBuf,
     batch: &'a mut LocalBatch,
-    hasher: Sha256,
+    hasher: BlobHasher,
     bytes: u64,
     writeback: Writeback,
 }
@@ -444,7 +459,7 @@ impl BatchWriter for LocalBatchWriter<'_> {
             ));
         }
         let receipt = BlobReceipt {
-            sha256: Sha256Digest(std::mem::take(&mut self.hasher).finalize().into()),
+            key: self.hasher.clone().finalize(),
             bytes: self.bytes,
         };
         self.batch.pending.push(Pending {
@@ -515,7 +530,7 @@ mod tests {
         let mut w = store.create().unwrap();
         w.write_all(b"x").unwrap(); // sha256 2d711642...
         let r = w.commit().unwrap();
-        assert!(store.path_of(&r.sha256).is_file());
+        assert!(store.path_of(&r.key).is_file());
     }
 
     #[test]
@@ -524,13 +539,22 @@ mod tests {
         let store = LocalBlobStore::open(dir.path()).unwrap();
         let mut one = store.create().unwrap();
         one.write_all(b"single").unwrap();
-        let mut keys = vec![one.commit().unwrap().sha256];
+        let mut keys = vec![one.commit().unwrap().key];
         let mut batch = store.batch().unwrap();
-        for content in [&b"first"[..], b"second"] {
-            let mut w = batch.create().unwrap();
+        for (content, hash) in [
+            (&b"first"[..], BlobHash::Sha256),
+            (&b"second"[..], BlobHash::Blake3),
+        ] {
+            let mut w = batch.create_with(hash).unwrap();
             w.write_all(content).unwrap();
-            keys.push(w.finish().unwrap().sha256);
+            keys.push(w.finish().unwrap().key);
         }
+        assert!(
+            store
+                .path_of(&keys[2])
+                .starts_with(dir.path().join("blake3")),
+            "a BLAKE3 key lives under blake3/"
+        );
         batch.commit().unwrap();
         for key in &keys {
             let meta = fs::metadata(store.path_of(key)).unwrap();

@@ -1,4 +1,6 @@
-//! The S3-compatible blob store: `s3://<bucket>/<prefix>/blobs/<sha256 hex>`.
+//! The S3-compatible blob store: `s3://<bucket>/<prefix>/blobs/<key>`, where `<key>` is the
+//! blob's [`BlobKey`] as text (the SHA-256 hex of an original, `blake3-<hex>` of a sealed
+//! blob).
 //!
 //! # Synchronous trait, asynchronous client
 //! [`BlobStore`] is synchronous and is called both from plain threads (the CLI) and from
@@ -12,7 +14,7 @@
 //! 1. bytes are spooled to an already unlinked local temp file while hashed (constant
 //!    memory; a crash leaves nothing, the file has no name);
 //! 2. the key is asked for (`HEAD`): if it exists, the stored blob is kept and the copy
-//!    discarded (same SHA-256, same bytes: immutability);
+//!    discarded (same key, same bytes: immutability);
 //! 3. otherwise the spool is uploaded: one `PUT` up to [`PART`] bytes, a multipart upload of
 //!    [`PART`]-sized parts above. S3 makes an object visible only when its `PUT` or
 //!    `CompleteMultipartUpload` succeeds, and every request's body is signed with its
@@ -23,7 +25,7 @@
 //!
 //! # Why no conditional write
 //! `If-None-Match: *` would make step 3 create-only, but not every S3-compatible server
-//! honours it (Garage ignores it), and nothing needs it: the key is the SHA-256 of the
+//! honours it (Garage ignores it), and nothing needs it: the key is the hash of the
 //! bytes, so two writers racing on one key upload identical bytes, and whichever `PUT`
 //! lands last leaves the same blob. The HEAD of step 2 only saves the upload. The log head
 //! is never kept in S3 (it lives in the database), so no write here needs to be atomic
@@ -44,7 +46,6 @@ use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt};
-use gawah_core::Sha256Digest;
 use object_store::aws::AmazonS3Builder;
 use object_store::client::{HttpError, HttpErrorKind};
 use object_store::path::Path as ObjectPath;
@@ -53,7 +54,7 @@ use object_store::{
     RetryConfig,
 };
 
-use crate::blob::{BlobBatch, BlobError, BlobReceipt, BlobStore, BlobWriter};
+use crate::blob::{BlobBatch, BlobError, BlobHash, BlobKey, BlobReceipt, BlobStore, BlobWriter};
 use crate::blob_config::S3Settings;
 
 mod stream;
@@ -187,11 +188,11 @@ fn build_client(settings: &S3Settings) -> object_store::Result<object_store::aws
 }
 
 impl Inner {
-    fn path_of(&self, key: &Sha256Digest) -> ObjectPath {
-        self.blobs.clone().join(key.to_hex())
+    fn path_of(&self, key: &BlobKey) -> ObjectPath {
+        self.blobs.clone().join(key.to_string())
     }
 
-    fn describe(&self, key: &Sha256Digest) -> String {
+    fn describe(&self, key: &BlobKey) -> String {
         format!("{}/blobs/{key}", self.name)
     }
 
@@ -215,7 +216,7 @@ impl Inner {
     }
 
     /// The size of the object under `key`, `None` if there is none.
-    fn head(&self, key: &Sha256Digest) -> Result<Option<u64>, BlobError> {
+    fn head(&self, key: &BlobKey) -> Result<Option<u64>, BlobError> {
         let client = Arc::clone(&self.client);
         let path = self.path_of(key);
         let answer = self.run(async move {
@@ -231,17 +232,17 @@ impl Inner {
 
     /// Steps 2 to 4 of a write: keeps an existing blob, else uploads the spool.
     fn put_blob(&self, spool: File, receipt: &BlobReceipt) -> Result<(), BlobError> {
-        if self.head(&receipt.sha256)?.is_some() {
+        if self.head(&receipt.key)?.is_some() {
             return Ok(());
         }
         if receipt.bytes <= PART as u64 {
-            self.put_single(spool, &receipt.sha256, receipt.bytes)
+            self.put_single(spool, &receipt.key, receipt.bytes)
         } else {
-            self.put_multipart(spool, &receipt.sha256)
+            self.put_multipart(spool, &receipt.key)
         }
     }
 
-    fn put_single(&self, mut spool: File, key: &Sha256Digest, len: u64) -> Result<(), BlobError> {
+    fn put_single(&self, mut spool: File, key: &BlobKey, len: u64) -> Result<(), BlobError> {
         let what = format!("upload {}", self.describe(key));
         let bytes = read_part(&mut spool, len).map_err(|e| BlobError::io(&what, e))?;
         let client = Arc::clone(&self.client);
@@ -255,7 +256,7 @@ impl Inner {
         .map_err(|e| s3_error(what, e))
     }
 
-    fn put_multipart(&self, mut spool: File, key: &Sha256Digest) -> Result<(), BlobError> {
+    fn put_multipart(&self, mut spool: File, key: &BlobKey) -> Result<(), BlobError> {
         let what = format!("upload {}", self.describe(key));
         let client = Arc::clone(&self.client);
         let path = self.path_of(key);
@@ -368,15 +369,15 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 impl BlobStore for S3BlobStore {
-    fn create(&self) -> Result<Box<dyn BlobWriter>, BlobError> {
-        Ok(Box::new(S3Writer::new(Arc::clone(&self.inner))?))
+    fn create_with(&self, hash: BlobHash) -> Result<Box<dyn BlobWriter>, BlobError> {
+        Ok(Box::new(S3Writer::new(Arc::clone(&self.inner), hash)?))
     }
 
     fn batch(&self) -> Result<Box<dyn BlobBatch>, BlobError> {
         Ok(Box::new(S3Batch::new(Arc::clone(&self.inner))))
     }
 
-    fn open(&self, key: &Sha256Digest) -> Result<Box<dyn Read + Send>, BlobError> {
+    fn open(&self, key: &BlobKey) -> Result<Box<dyn Read + Send>, BlobError> {
         let size = self.inner.head(key)?.ok_or(BlobError::NotFound(*key))?;
         Ok(Box::new(S3Reader::new(
             Arc::clone(&self.inner),
@@ -385,11 +386,11 @@ impl BlobStore for S3BlobStore {
         )))
     }
 
-    fn size(&self, key: &Sha256Digest) -> Result<Option<u64>, BlobError> {
+    fn size(&self, key: &BlobKey) -> Result<Option<u64>, BlobError> {
         self.inner.head(key)
     }
 
-    fn keys(&self) -> Result<Vec<Sha256Digest>, BlobError> {
+    fn keys(&self) -> Result<Vec<BlobKey>, BlobError> {
         let client = Arc::clone(&self.inner.client);
         let prefix = self.inner.blobs.clone();
         let listed = self.inner.run(async move {
@@ -400,10 +401,10 @@ impl BlobStore for S3BlobStore {
                 .await
         })?;
         let listed = listed.map_err(|e| s3_error(format!("list {}", self.inner.name), e))?;
-        let mut keys: Vec<Sha256Digest> = listed
+        let mut keys: Vec<BlobKey> = listed
             .iter()
             .filter_map(|location| {
-                // Only `<prefix>/blobs/<64 hex>`: anything else in the bucket is not a blob.
+                // Only `<prefix>/blobs/<key>`: anything else in the bucket is not a blob.
                 let mut rest = location.prefix_match(&self.inner.blobs)?;
                 let name = rest.next()?;
                 if rest.next().is_some() {

@@ -25,7 +25,9 @@ use std::sync::Arc;
 use gawah_core::{Action, Clock, Commitment, ItemId, LogEntry, Salt, Sha256Digest};
 use gawah_log::{Checkpoint, NoteSigner};
 
-use crate::blob::{BatchWriter, BlobBatch, BlobError, BlobReceipt, BlobStore, BlobWriter};
+use crate::blob::{
+    BatchWriter, BlobBatch, BlobError, BlobHash, BlobKey, BlobReceipt, BlobStore, BlobWriter,
+};
 use crate::error::StoreError;
 use crate::keys::INSTANCE_SCOPE;
 use crate::keys::{KeyError, Keyring};
@@ -221,7 +223,7 @@ impl Ledger {
         if meta.confidential {
             let (id, salt) = self.new_ids()?;
             let key = self.vault()?.record_key(INSTANCE_SCOPE, id.as_str(), 1)?;
-            let inner = self.blobs.create()?;
+            let inner = self.blobs.create_with(BlobHash::Blake3)?;
             let content = seal_from(input, inner, id, salt, key, progress).map_err(seal_err)?;
             let (content, blob) = content.commit()?;
             let item = self.sealed_item(content, blob, &meta)?;
@@ -235,7 +237,7 @@ impl Ledger {
         let mut writer = self.blobs.create()?;
         copy(input, &mut writer, progress)?;
         let receipt = writer.commit()?;
-        Ok(Staged::new(id, salt, receipt, meta, sealed))
+        Ok(Staged::new(id, salt, &receipt, meta, sealed)?)
     }
 
     /// The new item `id`'s data key in `scope` and its confidential metadata sealed under
@@ -268,7 +270,7 @@ impl Ledger {
         &self,
         item: &crate::store::ItemRecord,
     ) -> Result<Box<dyn Read + Send>, LedgerError> {
-        let blob = self.blobs.open(&item.blob_sha256)?;
+        let blob = self.blobs.open(&item.blob)?;
         if !item.blob_sealed() {
             return Ok(blob);
         }
@@ -287,7 +289,7 @@ impl Ledger {
     ) -> Result<SealingWriter<Box<dyn crate::blob::BlobWriter>>, LedgerError> {
         let (id, salt) = self.new_ids()?;
         let key = self.vault()?.record_key(scope, id.as_str(), 1)?;
-        let writer = self.blobs.create()?;
+        let writer = self.blobs.create_with(BlobHash::Blake3)?;
         SealingWriter::new(writer, id, salt, key)
             .map_err(|e| LedgerError::Blob(BlobError::io("seal", e)))
     }
@@ -305,7 +307,7 @@ impl Ledger {
     pub fn sealed_item(
         &self,
         content: SealedContent<()>,
-        blob: Sha256Digest,
+        blob: BlobKey,
         meta: &IngestMeta,
     ) -> Result<NewItem, LedgerError> {
         let item_meta = self.confidential_meta(meta, &content.sha256, &content.salt);
@@ -324,7 +326,7 @@ impl Ledger {
             case_ref: meta.case_ref.clone(),
             sealed: Some(sealed),
             data_key: content.key.new,
-            blob_sha256: Some(blob),
+            blob: Some(blob),
             confidential: meta.confidential,
         })
     }
@@ -372,7 +374,7 @@ impl Ledger {
         if meta.confidential {
             let (id, salt) = self.new_ids()?;
             let key = self.vault()?.record_key(INSTANCE_SCOPE, id.as_str(), 1)?;
-            let inner = batch.blobs.create()?;
+            let inner = batch.blobs.create_with(BlobHash::Blake3)?;
             let content = seal_from(input, inner, id, salt, key, progress).map_err(seal_err)?;
             let SealedContent {
                 writer: inner,
@@ -396,7 +398,7 @@ impl Ledger {
                     case_ref: meta.case_ref,
                     sealed: Some(sealed),
                     data_key: key.new,
-                    blob_sha256: Some(receipt.sha256),
+                    blob: Some(receipt.key),
                     confidential: true,
                 },
                 fields: Vec::new(),
@@ -411,9 +413,10 @@ impl Ledger {
         // batch and the staged items stay in step.
         let receipt = writer.finish()?;
         batch.bytes += receipt.bytes;
+        // A batch writer created for SHA-256 answers with one: this cannot fail.
         batch
             .staged
-            .push(Staged::new(id, salt, receipt, meta, sealed));
+            .push(Staged::new(id, salt, &receipt, meta, sealed)?);
         Ok(())
     }
 
@@ -430,11 +433,11 @@ impl Ledger {
         // Every blob is durable under its key from here on.
         if receipts.len() != staged.len()
             || receipts.iter().zip(&staged).any(|(r, s)| {
-                let (sha, bytes) = match s.item.blob_sha256 {
+                let (key, bytes) = match s.item.blob {
                     Some(blob) => (blob, gawah_core::seal::stream::sealed_len(s.item.bytes)),
-                    None => (s.item.sha256, s.item.bytes),
+                    None => (BlobKey::from(s.item.sha256), s.item.bytes),
                 };
-                r.sha256 != sha || r.bytes != bytes
+                r.key != key || r.bytes != bytes
             })
         {
             return Err(LedgerError::Blob(BlobError::io(
@@ -619,27 +622,28 @@ impl Written for Box<dyn BatchWriter + '_> {
 }
 
 impl Staged {
+    /// The staged plain item stored by `receipt` (a blob addressed by SHA-256).
     fn new(
         id: ItemId,
         salt: Salt,
-        receipt: BlobReceipt,
+        receipt: &BlobReceipt,
         meta: IngestMeta,
         sealed: SealedMeta,
-    ) -> Self {
-        Self {
+    ) -> Result<Self, BlobError> {
+        Ok(Self {
             item: NewItem {
                 id,
-                sha256: receipt.sha256,
+                sha256: receipt.sha256()?,
                 bytes: receipt.bytes,
                 salt,
                 case_ref: meta.case_ref,
                 sealed: sealed.sealed,
                 data_key: sealed.data_key,
-                blob_sha256: None,
+                blob: None,
                 confidential: false,
             },
             fields: Vec::new(),
-        }
+        })
     }
 
     /// The new item's id.

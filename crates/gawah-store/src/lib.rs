@@ -65,7 +65,7 @@ pub mod verify;
 pub mod vocab;
 pub mod witness;
 
-pub use blob::{BlobError, BlobReceipt, BlobStore, BlobWriter};
+pub use blob::{BlobError, BlobHash, BlobKey, BlobReceipt, BlobStore, BlobWriter};
 pub use blob_config::{BlobConfig, BlobLocation, open_blob_store};
 pub use blob_local::LocalBlobStore;
 pub use blob_s3::S3BlobStore;

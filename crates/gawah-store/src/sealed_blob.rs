@@ -2,7 +2,8 @@
 //! proofs and bundles speak of) and sealed in chunks into a blob writer (which hashes the
 //! sealed bytes, the blob's address). Constant memory whatever the size.
 //!
-//! A sealed blob's address is the SHA-256 of its sealed bytes, never of the original, so a
+//! A sealed blob's address is the BLAKE3 of its sealed bytes (the writer is created with
+//! [`BlobHash::Blake3`](crate::blob::BlobHash)), never a hash of the original, so a
 //! seized disk cannot confirm that a known file is held.
 
 use std::io::{self, Read, Write};
@@ -13,7 +14,7 @@ use gawah_core::{ItemId, Salt, Sha256Digest};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::blob::{BlobError, BlobWriter};
+use crate::blob::{BlobError, BlobKey, BlobWriter};
 use crate::vault::RecordKey;
 
 /// Where a sealed item's content is bound: it opens only as this item's content.
@@ -110,7 +111,7 @@ impl<W: Write> SealingWriter<W> {
 
 impl SealedContent<Box<dyn BlobWriter>> {
     /// Makes the sealed blob durable; returns the content and the blob's address.
-    pub fn commit(self) -> Result<(SealedContent<()>, Sha256Digest), BlobError> {
+    pub fn commit(self) -> Result<(SealedContent<()>, BlobKey), BlobError> {
         let receipt = self.writer.commit()?;
         Ok((
             SealedContent {
@@ -121,7 +122,7 @@ impl SealedContent<Box<dyn BlobWriter>> {
                 sha256: self.sha256,
                 bytes: self.bytes,
             },
-            receipt.sha256,
+            receipt.key,
         ))
     }
 }

@@ -13,6 +13,7 @@ use rusqlite::{
     CachedStatement, Connection, OpenFlags, OptionalExtension, TransactionBehavior, params,
 };
 
+use crate::blob::{BlobHash, BlobKey};
 use crate::error::StoreError;
 use crate::store::{
     Change, CustodyEvent, EntryVisitor, ItemRecord, LogHead, NewItem, RecordWrite, Store,
@@ -32,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_witness.sql"),
     include_str!("migrations/0010_timestamps.sql"),
     include_str!("migrations/0011_incident_list_index.sql"),
+    include_str!("migrations/0012_blob_hash.sql"),
 ];
 /// The newest schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -281,7 +283,9 @@ impl SqliteStore {
             return Ok(());
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-            tx.execute_batch(sql)?;
+            if !already_applied(&tx, i)? {
+                tx.execute_batch(sql)?;
+            }
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
         }
         let broken: Option<String> = tx
@@ -446,10 +450,11 @@ pub(crate) fn insert_item(
     if let Some(key) = &item.data_key {
         crate::sqlite_keys::write_data_key(tx, key)?;
     }
-    let (sha, salt, blob) = item_hashes(item)?;
+    let (sha, salt, (blob_digest, blob_hash)) = item_hashes(item)?;
     tx.prepare_cached(
-        "INSERT INTO items (id, sha256, bytes, salt, case_ref, created_at, log_index, blob_sha256, sealed)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO items (id, sha256, bytes, salt, case_ref, created_at, log_index, blob_digest,
+                           sealed, blob_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         item.id.as_str(),
@@ -459,20 +464,42 @@ pub(crate) fn insert_item(
         item.case_ref,
         created_ms,
         idx,
-        blob,
+        blob_digest,
         item.sealed,
+        blob_hash,
     ])?;
     Ok(())
 }
 
+/// Whether migration `i` (counted from 0) is in the schema already though `user_version` is
+/// older (a store set back by hand, or by a test that runs migrations again): migrations
+/// that alter a table cannot say `IF NOT EXISTS`, so they are recognised here. The others
+/// are written to be safe to run twice.
+fn already_applied(tx: &Connection, i: usize) -> Result<bool, StoreError> {
+    let has_column = |table: &str, column: &str| -> Result<bool, StoreError> {
+        let n: i64 = tx.query_row(
+            "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2",
+            [table, column],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
+    };
+    match i {
+        // 0012_blob_hash.sql
+        11 => has_column("items", "blob_hash"),
+        _ => Ok(false),
+    }
+}
+
 /// The hash columns of a new item row (both backends): `sha256` and `salt`, and the stored
-/// blob's hash. A confidential item must come sealed, and its hash and salt live only in
-/// `sealed`: a seized database must not confirm that a known file is held.
-pub(crate) type ItemHashes = (Option<String>, Option<Vec<u8>>, String);
+/// blob's key (`blob_digest`, `blob_hash`). A confidential item must come sealed, and its
+/// hash and salt live only in `sealed`: a seized database must not confirm that a known
+/// file is held.
+pub(crate) type ItemHashes = (Option<String>, Option<Vec<u8>>, (String, &'static str));
 
 /// Checks a new item and returns its [`ItemHashes`].
 pub(crate) fn item_hashes(item: &NewItem) -> Result<ItemHashes, StoreError> {
-    if item.confidential && (item.sealed.is_none() || item.blob_sha256.is_none()) {
+    if item.confidential && (item.sealed.is_none() || item.blob.is_none()) {
         return Err(StoreError::Invalid(
             "a confidential item needs sealed content and sealed hashes".into(),
         ));
@@ -482,7 +509,8 @@ pub(crate) fn item_hashes(item: &NewItem) -> Result<ItemHashes, StoreError> {
     } else {
         (Some(item.sha256.to_hex()), Some(item.salt.0.to_vec()))
     };
-    Ok((sha, salt, item.blob_sha256.unwrap_or(item.sha256).to_hex()))
+    let blob = item.blob.unwrap_or(BlobKey::from(item.sha256));
+    Ok((sha, salt, (blob.digest_hex(), blob.hash().name())))
 }
 
 /// The statements every change runs, prepared once per commit rather than looked up in the
@@ -548,6 +576,10 @@ fn write_change(
     Ok(index)
 }
 
+/// How many columns an item row has (`ITEM_COLUMNS`): a query's own columns after them
+/// start here.
+pub(crate) const ITEM_WIDTH: usize = 11;
+
 pub(crate) fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRow> {
     Ok((
         (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
@@ -558,6 +590,7 @@ pub(crate) fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRow> 
             r.get(7)?,
             r.get(8)?,
             r.get(9)?,
+            r.get(10)?,
         ),
     ))
 }
@@ -571,11 +604,13 @@ pub(crate) type ItemRow = (
         i64,
         Option<Vec<u8>>,
         String,
+        String,
     ),
 );
 
 pub(crate) fn item_record(row: ItemRow) -> Result<ItemRecord, StoreError> {
-    let ((id, sha, bytes, salt), (case_ref, file_name, created, log_index, sealed, blob)) = row;
+    let ((id, sha, bytes, salt), (case_ref, file_name, created, log_index, sealed, digest, hash)) =
+        row;
     let corrupt = |what: &str| StoreError::Corrupt(format!("item {id}: bad {what}"));
     Ok(ItemRecord {
         id: id.parse::<ItemId>().map_err(|_| corrupt("id"))?,
@@ -591,7 +626,7 @@ pub(crate) fn item_record(row: ItemRow) -> Result<ItemRecord, StoreError> {
                     .map_err(|_| corrupt("salt"))
             })
             .transpose()?,
-        blob_sha256: blob.parse().map_err(|_| corrupt("blob_sha256"))?,
+        blob: blob_key(&hash, &digest).ok_or_else(|| corrupt("blob key"))?,
         case_ref,
         file_name,
         sealed,
@@ -600,8 +635,19 @@ pub(crate) fn item_record(row: ItemRow) -> Result<ItemRecord, StoreError> {
     })
 }
 
-const ITEM_COLUMNS: &str =
-    "id, sha256, bytes, salt, case_ref, file_name, created_at, log_index, sealed, blob_sha256";
+/// A stored blob key: its hash's name and its digest's hex.
+fn blob_key(hash: &str, digest: &str) -> Option<BlobKey> {
+    let hash = BlobHash::from_name(hash)?;
+    let mut bytes = [0u8; 32];
+    if digest.bytes().any(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    hex::decode_to_slice(digest, &mut bytes).ok()?;
+    Some(BlobKey::new(hash, bytes))
+}
+
+const ITEM_COLUMNS: &str = "id, sha256, bytes, salt, case_ref, file_name, created_at, log_index, \
+                            sealed, blob_digest, blob_hash";
 
 impl Store for SqliteStore {
     fn head(&self) -> Result<LogHead, StoreError> {
@@ -798,7 +844,7 @@ fn latest_checkpoint_on(conn: &Connection) -> Result<Option<StoredCheckpoint>, S
 
 #[cfg(test)]
 mod ledger_tests {
-    use gawah_core::{Action, LogEntry};
+    use gawah_core::{Action, LogEntry, Sha256Digest};
     use gawah_log::{MemoryTree, consistency_proof, inclusion_proof};
 
     use super::*;
@@ -881,6 +927,60 @@ mod ledger_tests {
         assert!(store.read_nodes(&[NodeId::new(3, 0)]).is_err());
         assert!(store.read_nodes(&[NodeId::leaf(5)]).is_err());
         assert!(store.read_nodes(&[NodeId::new(1, 1)]).is_ok());
+    }
+
+    /// A store written before migration 0012 (one `blob_sha256` column) opens; its items
+    /// keep their blob keys as SHA-256, a sealed one (stored under the SHA-256 of its sealed
+    /// bytes then) included, and new sealed items are stored under BLAKE3 beside them.
+    #[test]
+    fn a_store_from_before_blake3_addressing_migrates() {
+        use crate::store_conformance::{new_item, view};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let (plain, plain_change) = new_item(1, None);
+        let (mut sealed, mut sealed_change) = new_item(2, None);
+        let old_key = BlobKey::from(Sha256Digest::of(b"sealed bytes, addressed the old way"));
+        sealed.sealed = Some(vec![7; 40]);
+        sealed.blob = Some(old_key);
+        sealed_change.record = RecordWrite::Item(sealed.clone());
+        {
+            let store = SqliteStore::create(&path).unwrap();
+            store
+                .commit(&[view(0), plain_change, sealed_change])
+                .unwrap();
+            // Back to schema 11, as an older build left it.
+            let conn = store.lock();
+            conn.execute_batch(
+                "ALTER TABLE items DROP COLUMN blob_hash;
+                 ALTER TABLE items RENAME COLUMN blob_digest TO blob_sha256;
+                 PRAGMA user_version = 11;",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path, OpenMode::Checked).unwrap();
+        let got = store.item(&plain.id).unwrap().unwrap();
+        assert_eq!(got.blob, BlobKey::from(plain.sha256));
+        assert!(!got.blob_sealed());
+        let got = store.item(&sealed.id).unwrap().unwrap();
+        assert_eq!(got.blob, old_key);
+        assert_eq!(got.blob.hash(), BlobHash::Sha256);
+        assert!(
+            got.blob_sealed(),
+            "sealed by its own address, not the original's"
+        );
+
+        let (mut new, mut new_change) = new_item(3, None);
+        new.sealed = Some(vec![8; 40]);
+        new.blob = Some(BlobKey::of(
+            BlobHash::Blake3,
+            b"sealed bytes, addressed now",
+        ));
+        new_change.record = RecordWrite::Item(new.clone());
+        store.commit(&[new_change]).unwrap();
+        assert_eq!(
+            store.item(&new.id).unwrap().unwrap().blob,
+            new.blob.unwrap()
+        );
     }
 
     /// A store written before migration 0005 (a node row at every level) opens, drops its

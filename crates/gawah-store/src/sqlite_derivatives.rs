@@ -47,7 +47,7 @@ impl DerivativeStore for SqliteStore {
         let row = conn
             .prepare_cached(
                 "SELECT i.id, i.sha256, i.bytes, i.salt, i.case_ref, i.file_name, i.created_at,
-                        i.log_index, i.sealed, i.blob_sha256, o.confidential,
+                        i.log_index, i.sealed, i.blob_digest, i.blob_hash, o.confidential,
                         (SELECT l.incident_id FROM incident_items l WHERE l.item_id = i.id
                          ORDER BY l.log_index LIMIT 1)
                  FROM items i JOIN item_owners o ON o.item_id = i.id
@@ -56,8 +56,8 @@ impl DerivativeStore for SqliteStore {
             .query_row([item.as_str(), org.as_str()], |r| {
                 Ok((
                     crate::sqlite::item_from_row(r)?,
-                    r.get::<_, bool>(10)?,
-                    r.get::<_, Option<String>>(11)?,
+                    r.get::<_, bool>(crate::sqlite::ITEM_WIDTH)?,
+                    r.get::<_, Option<String>>(crate::sqlite::ITEM_WIDTH + 1)?,
                 ))
             })
             .optional()?;

@@ -162,7 +162,7 @@ impl UploadStore for SqliteStore {
         let conn = self.read()?;
         let mut stmt = conn.prepare_cached(
             "SELECT i.id, i.sha256, i.bytes, i.salt, i.case_ref, i.file_name, i.created_at, i.log_index,
-                    i.sealed, i.blob_sha256, o.confidential, l.log_index
+                    i.sealed, i.blob_digest, i.blob_hash, o.confidential, l.log_index
              FROM incident_items l
              JOIN incidents n ON n.id = l.incident_id
              JOIN items i ON i.id = l.item_id
@@ -171,7 +171,8 @@ impl UploadStore for SqliteStore {
              ORDER BY l.log_index",
         )?;
         let rows = stmt.query_map([incident.as_str(), org.as_str()], |r| {
-            Ok((crate::sqlite::item_from_row(r)?, r.get(10)?, r.get(11)?))
+            let at = crate::sqlite::ITEM_WIDTH;
+            Ok((crate::sqlite::item_from_row(r)?, r.get(at)?, r.get(at + 1)?))
         })?;
         rows.map(|r| linked_item(r?)).collect()
     }

@@ -5,6 +5,7 @@ use std::fmt;
 use gawah_core::{ItemId, LogEntry, Salt, Sha256Digest, Timestamp};
 use gawah_log::{Hash, HashReader};
 
+use crate::blob::BlobKey;
 use crate::error::StoreError;
 
 /// The log's current size and root, kept in the same transaction as every append.
@@ -46,8 +47,8 @@ pub struct NewItem {
     pub sealed: Option<Vec<u8>>,
     /// The item's data key.
     pub data_key: Option<crate::keys::DataKeyRow>,
-    /// For content stored sealed: the SHA-256 of the sealed blob (its address).
-    pub blob_sha256: Option<Sha256Digest>,
+    /// For content stored sealed: the sealed blob's key (the BLAKE3 of its bytes).
+    pub blob: Option<BlobKey>,
     /// A confidential item: its SHA-256 and salt are stored only inside `sealed`.
     pub confidential: bool,
 }
@@ -84,8 +85,9 @@ pub struct ItemRecord {
     /// The commitment salt; `None` for a confidential item (it is in `sealed`).
     pub salt: Option<Salt>,
     /// Where the stored bytes are: the original's SHA-256 for a plain blob, the sealed
-    /// bytes' SHA-256 for a sealed one.
-    pub blob_sha256: Sha256Digest,
+    /// bytes' BLAKE3 for a sealed one (their SHA-256 for one sealed before BLAKE3
+    /// addressing).
+    pub blob: BlobKey,
     /// The case it belongs to, if any.
     pub case_ref: Option<String>,
     /// The original file name, if recorded before names were sealed (older data dirs).
@@ -101,7 +103,7 @@ pub struct ItemRecord {
 impl ItemRecord {
     /// Whether the stored blob is sealed (not the original's bytes).
     pub fn blob_sealed(&self) -> bool {
-        self.sha256 != Some(self.blob_sha256)
+        self.sha256.map(BlobKey::from) != Some(self.blob)
     }
 
     /// The size of the stored blob.

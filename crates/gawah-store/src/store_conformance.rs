@@ -14,6 +14,7 @@ use gawah_log::{
     inclusion_proof, leaf_hash, tree_root, verify_consistency, verify_inclusion,
 };
 
+use crate::blob::{BlobHash, BlobKey};
 use crate::error::StoreError;
 use crate::keys::DataKeyRow;
 use crate::store::{Change, LogHead, NewItem, RecordWrite, Store};
@@ -74,7 +75,7 @@ pub fn new_item(n: u8, case_ref: Option<&str>) -> (NewItem, Change) {
         case_ref: case_ref.map(str::to_owned),
         sealed: None,
         data_key: None,
-        blob_sha256: None,
+        blob: None,
         confidential: false,
     };
     let entry = LogEntry::new(
@@ -408,10 +409,10 @@ fn custody_by_subject(store: &dyn Store) {
 fn items_round_trip(store: &dyn Store) {
     let (plain, plain_change) = new_item(7, Some("case-1"));
     let (mut secret, mut secret_change) = new_item(8, None);
-    let sealed_blob = Sha256Digest::of(b"sealed bytes");
+    let sealed_blob = BlobKey::of(BlobHash::Blake3, b"sealed bytes");
     secret.confidential = true;
     secret.sealed = Some(vec![9; 48]);
-    secret.blob_sha256 = Some(sealed_blob);
+    secret.blob = Some(sealed_blob);
     secret.data_key = Some(DataKeyRow {
         record: secret.id.as_str().to_owned(),
         scope: crate::keys::INSTANCE_SCOPE.to_owned(),
@@ -429,7 +430,7 @@ fn items_round_trip(store: &dyn Store) {
         (got.sha256, got.salt.clone()),
         (Some(plain.sha256), Some(plain.salt.clone()))
     );
-    assert_eq!((got.bytes, got.blob_sha256), (16, plain.sha256));
+    assert_eq!((got.bytes, got.blob), (16, BlobKey::from(plain.sha256)));
     assert_eq!(got.case_ref.as_deref(), Some("case-1"));
     assert_eq!(
         (got.log_index, got.created_at),
@@ -447,7 +448,7 @@ fn items_round_trip(store: &dyn Store) {
         "kept only sealed"
     );
     assert_eq!(hidden.sealed, secret.sealed);
-    assert_eq!((hidden.blob_sha256, hidden.log_index), (sealed_blob, 2));
+    assert_eq!((hidden.blob, hidden.log_index), (sealed_blob, 2));
     assert!(hidden.blob_sealed());
 
     let mut seen = Vec::new();

@@ -10,11 +10,10 @@ use std::io::{self, Read};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-use gawah_core::{Action, Commitment, LogEntry, Sha256Digest};
+use gawah_core::{Action, Commitment, LogEntry};
 use gawah_log::{Frontier, Hash, NoteVerifier, leaf_hash, open_checkpoint, tree_root};
-use sha2::{Digest, Sha256};
 
-use crate::blob::{BlobError, BlobStore};
+use crate::blob::{BlobError, BlobHash, BlobKey, BlobStore};
 use crate::error::StoreError;
 use crate::store::{ItemRecord, Store};
 
@@ -484,7 +483,7 @@ fn entry_mismatch(store: &dyn Store, item: &ItemRecord) -> Result<Option<String>
 
 fn check_blob(blobs: &dyn BlobStore, item: &ItemRecord, report: &mut VerifyReport) {
     let item_name = item.id.to_string();
-    let mut reader = match blobs.open(&item.blob_sha256) {
+    let mut reader = match blobs.open(&item.blob) {
         Ok(r) => r,
         Err(BlobError::NotFound(_)) => {
             report
@@ -499,16 +498,17 @@ fn check_blob(blobs: &dyn BlobStore, item: &ItemRecord, report: &mut VerifyRepor
             return;
         }
     };
-    match hash_stream(&mut reader) {
-        Ok((digest, bytes)) => {
+    match hash_stream(&mut reader, item.blob.hash()) {
+        Ok((key, bytes)) => {
             report.blob_bytes += bytes;
-            // A sealed blob is checked against its own address (the sealed bytes' SHA-256)
-            // and its sealed length; a plain one against the original's SHA-256.
-            if digest != item.blob_sha256 || bytes != item.blob_bytes() {
+            // A sealed blob is checked against its own address (the sealed bytes' BLAKE3,
+            // or SHA-256 if sealed before BLAKE3 addressing) and its sealed length, without
+            // keys; a plain one against the original's SHA-256.
+            if key != item.blob || bytes != item.blob_bytes() {
                 report.failures.push(VerifyFailure::BlobCorrupt {
                     item: item_name,
-                    expected: item.blob_sha256.to_hex(),
-                    got: format!("{} ({bytes} bytes)", digest.to_hex()),
+                    expected: item.blob.to_string(),
+                    got: format!("{key} ({bytes} bytes)"),
                 });
             }
         }
@@ -518,9 +518,9 @@ fn check_blob(blobs: &dyn BlobStore, item: &ItemRecord, report: &mut VerifyRepor
     }
 }
 
-/// SHA-256 and length of a stream, in constant memory.
-pub fn hash_stream(reader: &mut dyn Read) -> io::Result<(Sha256Digest, u64)> {
-    let mut hasher = Sha256::new();
+/// The blob key (under `hash`) and length of a stream, in constant memory.
+pub fn hash_stream(reader: &mut dyn Read, hash: BlobHash) -> io::Result<(BlobKey, u64)> {
+    let mut hasher = hash.hasher();
     let mut buf = vec![0u8; 1 << 20];
     let mut total = 0u64;
     loop {
@@ -534,7 +534,7 @@ pub fn hash_stream(reader: &mut dyn Read) -> io::Result<(Sha256Digest, u64)> {
             Err(e) => return Err(e),
         }
     }
-    Ok((Sha256Digest(hasher.finalize().into()), total))
+    Ok((hasher.finalize(), total))
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use std::process::Command;
 use gawah_core::Sha256Digest;
 use gawah_store::blob_config::{BlobConfig, BlobLocation, S3Settings, process_env};
 use gawah_store::blob_conformance::{blob_conformance, pattern};
-use gawah_store::{BlobError, BlobStore, S3BlobStore};
+use gawah_store::{BlobError, BlobKey, BlobStore, S3BlobStore};
 
 /// The test bucket's URL with a fresh prefix, so every run starts from an empty store.
 fn fresh_url(base: &str, what: &str) -> String {
@@ -156,16 +156,16 @@ fn garage_stopped_mid_run_fails_clearly_and_acknowledges_nothing_then_a_retry_wo
     assert!(err.is_retryable(), "{err}");
     assert!(matches!(err, BlobError::Unavailable { .. }), "{err:?}");
     assert!(err.to_string().contains("s3://"), "{err}");
-    let read = store.open(&kept.sha256).map(drop).unwrap_err();
+    let read = store.open(&kept.key).map(drop).unwrap_err();
     assert!(read.is_retryable(), "{read}");
-    let size = store.size(&kept.sha256).unwrap_err();
+    let size = store.size(&kept.key).unwrap_err();
     assert!(size.is_retryable(), "{size}");
     assert!(store.keys().unwrap_err().is_retryable());
 
     // Back up: nothing of the failed write is there; the retry succeeds; the first blob
     // was never touched.
     garage.start();
-    let key = Sha256Digest::of(&during);
+    let key = BlobKey::from(Sha256Digest::of(&during));
     assert_eq!(
         store.size(&key).unwrap(),
         None,
@@ -173,11 +173,11 @@ fn garage_stopped_mid_run_fails_clearly_and_acknowledges_nothing_then_a_retry_wo
     );
     let mut w = store.create().unwrap();
     w.write_all(&during).unwrap();
-    assert_eq!(w.commit().unwrap().sha256, key);
+    assert_eq!(w.commit().unwrap().key, key);
     let mut back = Vec::new();
     std::io::Read::read_to_end(&mut store.open(&key).unwrap(), &mut back).unwrap();
     assert!(back == during);
     assert_eq!(store.keys().unwrap().len(), 2);
-    assert_eq!(store.size(&kept.sha256).unwrap(), Some(before.len() as u64));
+    assert_eq!(store.size(&kept.key).unwrap(), Some(before.len() as u64));
     assert!(spool_is_empty(spool.path()));
 }

@@ -190,9 +190,18 @@ fn init_ingest_show_and_verify_with_blobs_in_garage() {
         files.len() + 1,
         "three plain blobs and a sealed one"
     );
+    let sealed: Vec<_> = keys
+        .iter()
+        .filter(|k| k.hash() == gawah_store::BlobHash::Blake3)
+        .collect();
+    assert_eq!(
+        sealed.len(),
+        1,
+        "the sealed blob is under its BLAKE3: {keys:?}"
+    );
     for line in &lines {
         let sha: gawah_core::Sha256Digest = line["sha256"].as_str().unwrap().parse().unwrap();
-        assert!(keys.contains(&sha), "{line} not in the bucket");
+        assert!(keys.contains(&sha.into()), "{line} not in the bucket");
         let shown = ok(gawah(
             &key,
             &[

@@ -10,24 +10,24 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 
 use bytes::Bytes;
-use gawah_core::Sha256Digest;
 use gawah_core::random::random_bytes;
 use object_store::GetOptions;
 use object_store::path::Path as ObjectPath;
-use sha2::{Digest, Sha256};
 
 use super::{Inner, READ_CHUNK, s3_error, wait};
-use crate::blob::{BatchWriter, BlobBatch, BlobError, BlobReceipt, BlobWriter};
+use crate::blob::{
+    BatchWriter, BlobBatch, BlobError, BlobHash, BlobHasher, BlobReceipt, BlobWriter,
+};
 
 /// Bytes being spooled to an unlinked local file while hashed.
 struct Spool {
     file: File,
-    hasher: Sha256,
+    hasher: BlobHasher,
     bytes: u64,
 }
 
 impl Spool {
-    fn new(dir: &Path) -> Result<Self, BlobError> {
+    fn new(dir: &Path, hash: BlobHash) -> Result<Self, BlobError> {
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
@@ -48,7 +48,7 @@ impl Spool {
             .map_err(|e| BlobError::io(format!("unlink {}", path.display()), e))?;
         Ok(Self {
             file,
-            hasher: Sha256::new(),
+            hasher: hash.hasher(),
             bytes: 0,
         })
     }
@@ -66,7 +66,7 @@ impl Spool {
             .rewind()
             .map_err(|e| BlobError::io("rewind the spooled blob", e))?;
         let receipt = BlobReceipt {
-            sha256: Sha256Digest(self.hasher.finalize().into()),
+            key: self.hasher.finalize(),
             bytes: self.bytes,
         };
         Ok((self.file, receipt))
@@ -79,9 +79,9 @@ pub(super) struct S3Writer {
 }
 
 impl S3Writer {
-    pub(super) fn new(store: Arc<Inner>) -> Result<Self, BlobError> {
+    pub(super) fn new(store: Arc<Inner>, hash: BlobHash) -> Result<Self, BlobError> {
         Ok(Self {
-            spool: Spool::new(&store.spool)?,
+            spool: Spool::new(&store.spool, hash)?,
             store,
         })
     }
@@ -134,9 +134,9 @@ impl fmt::Debug for S3Batch {
 }
 
 impl BlobBatch for S3Batch {
-    fn create(&mut self) -> Result<Box<dyn BatchWriter + '_>, BlobError> {
+    fn create_with(&mut self, hash: BlobHash) -> Result<Box<dyn BatchWriter + '_>, BlobError> {
         Ok(Box::new(S3BatchWriter {
-            spool: Spool::new(&self.store.spool)?,
+            spool: Spool::new(&self.store.spool, hash)?,
             batch: self,
         }))
     }

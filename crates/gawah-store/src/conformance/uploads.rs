@@ -40,7 +40,7 @@ fn evidence_write(
             case_ref: Some("case".into()),
             sealed: None,
             data_key: None,
-            blob_sha256: None,
+            blob: None,
             confidential: false,
         },
         org: org.clone(),

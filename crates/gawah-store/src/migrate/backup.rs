@@ -19,11 +19,10 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use gawah_core::Sha256Digest;
 use serde::{Deserialize, Serialize};
 
 use super::{BlobCopy, Endpoint, MigrateError, copy_database, fsync_dir, io_err};
-use crate::blob::BlobStore;
+use crate::blob::{BlobKey, BlobStore};
 use crate::blob_config::process_env;
 use crate::blob_local::LocalBlobStore;
 use crate::datadir::{Config, DataDir};
@@ -49,7 +48,9 @@ pub struct Head {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BlobEntry {
-    /// Its key (SHA-256 of the stored bytes, hex).
+    /// Its key as text: the SHA-256 of the stored bytes (64 hex digits), or for a sealed
+    /// blob written since BLAKE3 addressing `blake3-` and the BLAKE3 of its bytes (the field
+    /// keeps its first name, so backups made before still restore).
     pub sha256: String,
     /// Its size.
     pub bytes: u64,
@@ -181,13 +182,13 @@ fn write_backup(dir: &DataDir, tmp: &Path, verifier_key: String) -> Result<Manif
     let head = store.head()?;
     let checkpoint = store.latest_checkpoint()?.map(|c| c.note);
     let tables = table_counts(&db)?;
-    let mut keys: Vec<Sha256Digest> = Vec::new();
+    let mut keys: Vec<BlobKey> = Vec::new();
     store.for_each_item(&mut |item| {
-        keys.push(item.blob_sha256);
+        keys.push(item.blob);
         Ok(())
     })?;
     drop(store);
-    keys.sort_unstable_by_key(|k| k.0);
+    keys.sort_unstable();
     keys.dedup();
     let from = dir.blobs()?;
     let to = LocalBlobStore::open(&tmp.join("blobs"))?;

@@ -2,10 +2,8 @@
 
 use std::io;
 
-use gawah_core::Sha256Digest;
-
 use super::MigrateError;
-use crate::blob::BlobStore;
+use crate::blob::{BlobKey, BlobStore};
 
 /// What a blob copy did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -25,7 +23,7 @@ pub struct BlobCopy {
 pub fn copy_blob(
     from: &dyn BlobStore,
     to: &dyn BlobStore,
-    key: &Sha256Digest,
+    key: &BlobKey,
     report: &mut BlobCopy,
 ) -> Result<(), MigrateError> {
     let blob = |e: crate::blob::BlobError| MigrateError::Blob(e.to_string());
@@ -37,14 +35,14 @@ pub fn copy_blob(
         return Ok(());
     }
     let mut reader = from.open(key)?;
-    let mut writer = to.create()?;
+    let mut writer = to.create_with(key.hash())?;
     io::copy(&mut reader, &mut writer)
         .map_err(|e| MigrateError::Blob(format!("copy blob {key}: {e}")))?;
     let receipt = writer.commit().map_err(blob)?;
-    if receipt.sha256 != *key || receipt.bytes != size {
+    if receipt.key != *key || receipt.bytes != size {
         return Err(MigrateError::Blob(format!(
             "blob {key} read back as {} ({} bytes, expected {size}): the source is altered",
-            receipt.sha256, receipt.bytes
+            receipt.key, receipt.bytes
         )));
     }
     report.copied += 1;

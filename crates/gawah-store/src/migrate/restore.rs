@@ -6,13 +6,13 @@ use std::path::Path;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use gawah_core::Sha256Digest;
 use gawah_log::{
     Hash, NoteVerifier, consistency_proof, open_checkpoint, tree_root, verify_consistency,
 };
 
 use super::backup::{Manifest, read_manifest};
 use super::{BlobCopy, MigrateError, fsync_dir, io_err};
+use crate::blob::BlobKey;
 use crate::blob_local::LocalBlobStore;
 use crate::sqlite::{OpenMode, SqliteStore};
 use crate::store::Store;
@@ -161,7 +161,7 @@ fn copy_blobs(from: &Path, tmp: &Path, out: &mut Restored) -> Result<(), Migrate
     let target = LocalBlobStore::open(&tmp.join("blobs"))?;
     let mut copied = BlobCopy::default();
     for entry in &out.manifest.blobs {
-        let Ok(key) = entry.sha256.parse::<Sha256Digest>() else {
+        let Ok(key) = entry.sha256.parse::<BlobKey>() else {
             out.problems.push(format!(
                 "the manifest names a bad blob key {:?}",
                 entry.sha256

@@ -7,7 +7,7 @@ use postgres::Client;
 
 use super::PgStore;
 use super::error::from_pg;
-use super::items::{ITEM_COLUMNS, item_from_row};
+use super::items::{ITEM_COLUMNS, ITEM_WIDTH, item_from_row};
 use super::records::corrupt;
 use super::uploads::write_evidence;
 use crate::error::StoreError;
@@ -67,10 +67,10 @@ impl DerivativeStore for PgStore {
         let Some(r) = row else {
             return Ok(None);
         };
-        let incident: Option<String> = r.get(11);
+        let incident: Option<String> = r.get(ITEM_WIDTH + 1);
         Ok(Some(OwnedItem {
             item: item_from_row(&r)?,
-            confidential: r.get::<_, i64>(10) != 0,
+            confidential: r.get::<_, i64>(ITEM_WIDTH) != 0,
             incident: incident
                 .map(|i| i.parse())
                 .transpose()

@@ -8,8 +8,11 @@ use crate::sqlite::{ItemRow, item_hashes, item_record, to_i64};
 use crate::store::{ItemRecord, NewItem};
 
 /// The columns [`item_from_row`] reads, in its order.
-pub(crate) const ITEM_COLUMNS: &str =
-    "id, sha256, bytes, salt, case_ref, file_name, created_at, log_index, sealed, blob_sha256";
+pub(crate) const ITEM_COLUMNS: &str = "id, sha256, bytes, salt, case_ref, file_name, \
+                                       created_at, log_index, sealed, blob_digest, blob_hash";
+
+/// How many columns [`ITEM_COLUMNS`] names: a query's own columns after them start here.
+pub(crate) const ITEM_WIDTH: usize = 11;
 
 /// An item row (selected as [`ITEM_COLUMNS`]) as a record; the same checks as on SQLite.
 pub(crate) fn item_from_row(r: &Row) -> Result<ItemRecord, StoreError> {
@@ -33,6 +36,7 @@ pub(crate) fn item_cols(r: &Row) -> Result<ItemRow, StoreError> {
             r.try_get(7).map_err(get)?,
             r.try_get(8).map_err(get)?,
             r.try_get(9).map_err(get)?,
+            r.try_get(10).map_err(get)?,
         ),
     ))
 }
@@ -49,8 +53,8 @@ impl ItemStatements {
             item: tx
                 .prepare(
                     "INSERT INTO items (id, sha256, bytes, salt, case_ref, created_at, log_index,
-                                        blob_sha256, sealed)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                                        blob_digest, sealed, blob_hash)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .map_err(from_pg)?,
             data_key: tx
@@ -83,7 +87,7 @@ pub(crate) fn insert_item(
         )
         .map_err(from_pg)?;
     }
-    let (sha, salt, blob) = item_hashes(item)?;
+    let (sha, salt, (blob_digest, blob_hash)) = item_hashes(item)?;
     tx.execute(
         &stmts.item,
         &[
@@ -94,8 +98,9 @@ pub(crate) fn insert_item(
             &item.case_ref,
             &created_ms,
             &idx,
-            &blob,
+            &blob_digest,
             &item.sealed,
+            &blob_hash,
         ],
     )
     .map_err(from_pg)?;

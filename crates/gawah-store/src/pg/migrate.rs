@@ -7,7 +7,8 @@
 //! SQLite.
 //!
 //! PostgreSQL versions count on their own: version 1 is SQLite's `user_version` 10 (the
-//! whole schema of SQLite's migrations 0001 to 0010), version 2 is SQLite's 11. A later
+//! whole schema of SQLite's migrations 0001 to 0010), version 2 is SQLite's 11, version 3
+//! SQLite's 12. A later
 //! change of schema is a new migration on both backends.
 
 use postgres::Client;
@@ -19,6 +20,7 @@ use crate::error::StoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_schema.sql"),
     include_str!("migrations/0002_incident_list_index.sql"),
+    include_str!("migrations/0003_blob_hash.sql"),
 ];
 /// The newest PostgreSQL schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

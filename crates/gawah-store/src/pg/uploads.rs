@@ -13,7 +13,7 @@ use postgres::{Client, Row};
 
 use super::PgStore;
 use super::error::from_pg;
-use super::items::{ITEM_COLUMNS, ItemStatements, insert_item, item_cols};
+use super::items::{ITEM_COLUMNS, ITEM_WIDTH, ItemStatements, insert_item, item_cols};
 use super::keys::write_data_key;
 use super::records::{corrupt, flag};
 use crate::error::StoreError;
@@ -143,8 +143,8 @@ impl UploadStore for PgStore {
             .read(move |c| c.query(&sql, &[&incident, &org]).map_err(from_pg))?;
         rows.iter()
             .map(|r| {
-                let conf: Option<i64> = r.get(10);
-                linked_item((item_cols(r)?, conf.map(|c| c != 0), r.get(11)))
+                let conf: Option<i64> = r.get(ITEM_WIDTH);
+                linked_item((item_cols(r)?, conf.map(|c| c != 0), r.get(ITEM_WIDTH + 1)))
             })
             .collect()
     }

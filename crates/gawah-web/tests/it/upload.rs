@@ -134,9 +134,14 @@ async fn multipart_upload_records_links_and_lists_the_item() {
     assert_eq!(e.extra["incident"], incident);
     // Stored sealed: the blob is not the original's bytes, and opens to them with the keys.
     assert!(rec.blob_sealed());
+    assert_eq!(
+        rec.blob.hash(),
+        gawah_store::BlobHash::Blake3,
+        "a sealed blob is addressed by BLAKE3"
+    );
     let mut blob = Vec::new();
     std::io::Read::read_to_end(
-        &mut app.state.ledger.blobs.open(&rec.blob_sha256).unwrap(),
+        &mut app.state.ledger.blobs.open(&rec.blob).unwrap(),
         &mut blob,
     )
     .unwrap();
@@ -965,7 +970,7 @@ async fn a_3_gb_upload_interrupted_halfway_resumes_with_the_right_sha256() {
     assert_eq!(rec.sha256.unwrap().to_hex(), expected);
     assert_eq!(rec.bytes, total);
     assert_eq!(
-        app.state.ledger.blobs.size(&rec.blob_sha256).unwrap(),
+        app.state.ledger.blobs.size(&rec.blob).unwrap(),
         Some(gawah_core::seal::stream::sealed_len(total))
     );
     let linked = app

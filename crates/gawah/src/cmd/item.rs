@@ -74,6 +74,9 @@ pub fn run(g: &Global, cmd: ItemCommand) -> Result<Outcome> {
             "commitment": commitment,
             "confidential": item.sha256.is_none(),
             "sealed_blob": item.blob_sealed(),
+            // Where the stored bytes are: the original's SHA-256, or `blake3-<hex>` of the
+            // sealed bytes (no keys needed to check it).
+            "blob": item.blob.to_string(),
             "custody": custody,
         }))?;
     } else {

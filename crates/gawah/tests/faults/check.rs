@@ -66,14 +66,24 @@ pub fn assert_no_partial_blobs(blobs: &Path) {
         .map(|e| e.path())
         .collect();
     assert!(tmp.is_empty(), "temp files left behind: {tmp:?}");
-    for fan in std::fs::read_dir(blobs.join("sha256")).expect("read blobs/sha256") {
-        for blob in std::fs::read_dir(fan.expect("fan-out").path()).expect("read a fan-out") {
-            let path = blob.expect("a blob").path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let bytes = std::fs::read(&path).expect("read a blob");
-            assert_eq!(sha256_hex(&bytes), name, "partial blob {}", path.display());
+    // Originals under their SHA-256, sealed blobs (every upload) under their BLAKE3.
+    let mut seen = 0;
+    for (folder, hash) in [
+        ("sha256", sha256_hex as fn(&[u8]) -> String),
+        ("blake3", |b: &[u8]| blake3::hash(b).to_hex().to_string()),
+    ] {
+        let top = blobs.join(folder);
+        for fan in std::fs::read_dir(&top).unwrap_or_else(|e| panic!("read {top:?}: {e}")) {
+            for blob in std::fs::read_dir(fan.expect("fan-out").path()).expect("read a fan-out") {
+                let path = blob.expect("a blob").path();
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                let bytes = std::fs::read(&path).expect("read a blob");
+                assert_eq!(hash(&bytes), name, "partial blob {}", path.display());
+                seen += 1;
+            }
         }
     }
+    assert!(seen > 0, "no blob at all under {blobs:?}");
 }
 
 /// Every acknowledged upload is an item, at the index its answer gave and with the hash of
