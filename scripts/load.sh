@@ -84,6 +84,9 @@ else
     end=$(date +%s.%N)
     awk -v a="$start" -v b="$end" -v n="$INCIDENTS" \
         'BEGIN { printf "generated %d incidents in %.1f s (%.0f/s)\n", n, b - a, n / (b - a) }' >&2
+    # The search index catches up when the server starts; built here instead, so that the
+    # measured server is not indexing 100,000 incidents while it answers (CPU and memory).
+    "$GAWAH" index rebuild --data-dir "$DIR" >/dev/null
     echo "$INCIDENTS" > "$DIR/.load-ready"
 fi
 echo "database: $(du -sh "$DIR/gawah.db" | cut -f1)" >&2
