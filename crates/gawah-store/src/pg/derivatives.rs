@@ -67,10 +67,12 @@ impl DerivativeStore for PgStore {
         let Some(r) = row else {
             return Ok(None);
         };
-        let incident: Option<String> = r.get(ITEM_WIDTH + 1);
+        let get = |e: postgres::Error| corrupt("owned item row", e);
+        let incident: Option<String> = r.try_get(ITEM_WIDTH + 1).map_err(get)?;
+        let confidential: i64 = r.try_get(ITEM_WIDTH).map_err(get)?;
         Ok(Some(OwnedItem {
             item: item_from_row(&r)?,
-            confidential: r.get::<_, i64>(ITEM_WIDTH) != 0,
+            confidential: confidential != 0,
             incident: incident
                 .map(|i| i.parse())
                 .transpose()

@@ -143,8 +143,10 @@ impl UploadStore for PgStore {
             .read(move |c| c.query(&sql, &[&incident, &org]).map_err(from_pg))?;
         rows.iter()
             .map(|r| {
-                let conf: Option<i64> = r.get(ITEM_WIDTH);
-                linked_item((item_cols(r)?, conf.map(|c| c != 0), r.get(ITEM_WIDTH + 1)))
+                let get = |e: postgres::Error| corrupt("linked item row", e);
+                let conf: Option<i64> = r.try_get(ITEM_WIDTH).map_err(get)?;
+                let linked_at = r.try_get(ITEM_WIDTH + 1).map_err(get)?;
+                linked_item((item_cols(r)?, conf.map(|c| c != 0), linked_at))
             })
             .collect()
     }
