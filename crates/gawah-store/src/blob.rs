@@ -119,6 +119,17 @@ impl BlobKey {
         hex::encode(self.digest)
     }
 
+    /// The key whose digest is written `digest_hex` (64 lowercase hex digits: one key, one
+    /// name), under `hash`; `None` for anything else.
+    pub fn from_digest_hex(hash: BlobHash, digest_hex: &str) -> Option<Self> {
+        if digest_hex.bytes().any(|b| b.is_ascii_uppercase()) {
+            return None;
+        }
+        let mut digest = [0u8; 32];
+        hex::decode_to_slice(digest_hex, &mut digest).ok()?;
+        Some(Self { hash, digest })
+    }
+
     /// The SHA-256 this key is, if it is one.
     pub fn sha256(&self) -> Option<Sha256Digest> {
         (self.hash == BlobHash::Sha256).then_some(Sha256Digest(self.digest))
@@ -164,18 +175,12 @@ pub struct BlobKeyError(pub String);
 impl FromStr for BlobKey {
     type Err = BlobKeyError;
     fn from_str(s: &str) -> Result<Self, BlobKeyError> {
-        let bad = || BlobKeyError(s.chars().take(80).collect());
         let (hash, hex_digits) = match s.strip_prefix("blake3-") {
             Some(rest) => (BlobHash::Blake3, rest),
             None => (BlobHash::Sha256, s),
         };
-        // Lowercase only: one key, one name.
-        if hex_digits.bytes().any(|b| b.is_ascii_uppercase()) {
-            return Err(bad());
-        }
-        let mut digest = [0u8; 32];
-        hex::decode_to_slice(hex_digits, &mut digest).map_err(|_| bad())?;
-        Ok(Self { hash, digest })
+        Self::from_digest_hex(hash, hex_digits)
+            .ok_or_else(|| BlobKeyError(s.chars().take(80).collect()))
     }
 }
 

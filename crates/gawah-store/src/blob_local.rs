@@ -265,13 +265,12 @@ impl BlobStore for LocalBlobStore {
                 let dir = dir.map_err(|e| BlobError::io(top.display(), e))?.path();
                 let files = fs::read_dir(&dir).map_err(|e| BlobError::io(dir.display(), e))?;
                 for f in files.flatten() {
-                    let mut digest = [0u8; 32];
                     let name = f.file_name();
-                    let named = name
+                    if let Some(key) = name
                         .to_str()
-                        .filter(|n| !n.bytes().any(|b| b.is_ascii_uppercase()));
-                    if named.is_some_and(|n| hex::decode_to_slice(n, &mut digest).is_ok()) {
-                        keys.push(BlobKey::new(hash, digest));
+                        .and_then(|n| BlobKey::from_digest_hex(hash, n))
+                    {
+                        keys.push(key);
                     }
                 }
             }

@@ -576,7 +576,7 @@ fn write_change(
     Ok(index)
 }
 
-/// How many columns an item row has (`ITEM_COLUMNS`): a query's own columns after them
+/// How many columns an item row has ([`ITEM_COLUMNS`]): a query's own columns after them
 /// start here.
 pub(crate) const ITEM_WIDTH: usize = 11;
 
@@ -626,7 +626,9 @@ pub(crate) fn item_record(row: ItemRow) -> Result<ItemRecord, StoreError> {
                     .map_err(|_| corrupt("salt"))
             })
             .transpose()?,
-        blob: blob_key(&hash, &digest).ok_or_else(|| corrupt("blob key"))?,
+        blob: BlobHash::from_name(&hash)
+            .and_then(|h| BlobKey::from_digest_hex(h, &digest))
+            .ok_or_else(|| corrupt("blob key"))?,
         case_ref,
         file_name,
         sealed,
@@ -635,19 +637,10 @@ pub(crate) fn item_record(row: ItemRow) -> Result<ItemRecord, StoreError> {
     })
 }
 
-/// A stored blob key: its hash's name and its digest's hex.
-fn blob_key(hash: &str, digest: &str) -> Option<BlobKey> {
-    let hash = BlobHash::from_name(hash)?;
-    let mut bytes = [0u8; 32];
-    if digest.bytes().any(|b| b.is_ascii_uppercase()) {
-        return None;
-    }
-    hex::decode_to_slice(digest, &mut bytes).ok()?;
-    Some(BlobKey::new(hash, bytes))
-}
-
-const ITEM_COLUMNS: &str = "id, sha256, bytes, salt, case_ref, file_name, created_at, log_index, \
-                            sealed, blob_digest, blob_hash";
+/// The columns of an item row, in the order [`item_from_row`] (and PostgreSQL's reader)
+/// reads them; [`ITEM_WIDTH`] of them.
+pub(crate) const ITEM_COLUMNS: &str = "id, sha256, bytes, salt, case_ref, file_name, \
+                                       created_at, log_index, sealed, blob_digest, blob_hash";
 
 impl Store for SqliteStore {
     fn head(&self) -> Result<LogHead, StoreError> {
@@ -927,6 +920,12 @@ mod ledger_tests {
         assert!(store.read_nodes(&[NodeId::new(3, 0)]).is_err());
         assert!(store.read_nodes(&[NodeId::leaf(5)]).is_err());
         assert!(store.read_nodes(&[NodeId::new(1, 1)]).is_ok());
+    }
+
+    /// Queries read their own columns after an item's at `ITEM_WIDTH`: it must count them.
+    #[test]
+    fn item_width_counts_the_item_columns() {
+        assert_eq!(ITEM_COLUMNS.split(", ").count(), ITEM_WIDTH);
     }
 
     /// A store written before migration 0012 (one `blob_sha256` column) opens; its items

@@ -4,15 +4,9 @@ use postgres::{Client, GenericClient, Row, Statement};
 
 use super::error::from_pg;
 use crate::error::StoreError;
+pub(crate) use crate::sqlite::{ITEM_COLUMNS, ITEM_WIDTH};
 use crate::sqlite::{ItemRow, item_hashes, item_record, to_i64};
 use crate::store::{ItemRecord, NewItem};
-
-/// The columns [`item_from_row`] reads, in its order.
-pub(crate) const ITEM_COLUMNS: &str = "id, sha256, bytes, salt, case_ref, file_name, \
-                                       created_at, log_index, sealed, blob_digest, blob_hash";
-
-/// How many columns [`ITEM_COLUMNS`] names: a query's own columns after them start here.
-pub(crate) const ITEM_WIDTH: usize = 11;
 
 /// An item row (selected as [`ITEM_COLUMNS`]) as a record; the same checks as on SQLite.
 pub(crate) fn item_from_row(r: &Row) -> Result<ItemRecord, StoreError> {

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use gawah_store::{BlobHash, BlobKey};
 use sha2::{Digest, Sha256};
 
 use crate::http::{self, Answer};
@@ -68,17 +69,15 @@ pub fn assert_no_partial_blobs(blobs: &Path) {
     assert!(tmp.is_empty(), "temp files left behind: {tmp:?}");
     // Originals under their SHA-256, sealed blobs (every upload) under their BLAKE3.
     let mut seen = 0;
-    for (folder, hash) in [
-        ("sha256", sha256_hex as fn(&[u8]) -> String),
-        ("blake3", |b: &[u8]| blake3::hash(b).to_hex().to_string()),
-    ] {
-        let top = blobs.join(folder);
+    for hash in [BlobHash::Sha256, BlobHash::Blake3] {
+        let top = blobs.join(hash.name());
         for fan in std::fs::read_dir(&top).unwrap_or_else(|e| panic!("read {top:?}: {e}")) {
             for blob in std::fs::read_dir(fan.expect("fan-out").path()).expect("read a fan-out") {
                 let path = blob.expect("a blob").path();
                 let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
                 let bytes = std::fs::read(&path).expect("read a blob");
-                assert_eq!(hash(&bytes), name, "partial blob {}", path.display());
+                let key = BlobKey::of(hash, &bytes);
+                assert_eq!(key.digest_hex(), name, "partial blob {}", path.display());
                 seen += 1;
             }
         }
